@@ -1,0 +1,1 @@
+"""Conversations with a model: what is sent, what is stored, and when."""

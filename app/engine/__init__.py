@@ -1,0 +1,1 @@
+"""The engine: runs a model in its own process and streams its replies back."""

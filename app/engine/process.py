@@ -1,0 +1,225 @@
+"""One engine host process, seen from the app: start, load, generate, cancel, end.
+
+Everything here runs in the caller's process and talks to the host over a pipe. The
+caller is a worker thread (the window) or the main thread (the command line); it is
+never the GUI thread. :meth:`EngineProcess.cancel` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.engine.errors import (
+    EngineCrashed,
+    EngineError,
+    GenerationError,
+    LoadCancelled,
+    ModelLoadError,
+    describe_exit,
+)
+from app.engine.host import host_main
+from app.engine.protocol import (
+    Failed,
+    Finished,
+    GenerateRequest,
+    GenerationStats,
+    Loaded,
+    LoadProgress,
+    LoadRequest,
+    ModelInfo,
+    PromptReady,
+    SamplingParams,
+    Shutdown,
+    TextChunk,
+)
+
+# How often the caller looks at the host while waiting, in seconds: it bounds how
+# long a crash or a cancel takes to notice.
+POLL_SECONDS = 0.02
+# After a cancel, how long to wait for the host to confirm before returning anyway.
+CANCEL_GRACE_SECONDS = 0.15
+SHUTDOWN_SECONDS = 3.0
+
+OnText = Callable[[str], None]
+OnPrompt = Callable[[int, int], None]
+
+
+class EngineProcess:
+    """A host process holding (at most) one model."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_conn = context.Pipe()
+        self._cancel_upto = context.Value("q", 0)
+        self._process = context.Process(
+            target=host_main,
+            args=(child_conn, self._cancel_upto),
+            name="hearth-engine",
+            daemon=True,
+        )
+        self._process.start()
+        child_conn.close()
+        self._next_request_id = 0
+        self._active_request: int | None = None
+        self._load_cancelled = threading.Event()
+        self.info: ModelInfo | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def is_alive(self) -> bool:
+        return self._process.is_alive()
+
+    def load(
+        self, request: LoadRequest, on_progress: Callable[[float], None] | None = None
+    ) -> ModelInfo:
+        self._send(request)
+        while True:
+            event = self._receive(on_wait=self._check_load_cancel)
+            if isinstance(event, LoadProgress):
+                if on_progress:
+                    on_progress(event.fraction)
+            elif isinstance(event, Loaded):
+                self.info = event.info
+                return event.info
+            elif isinstance(event, Failed):
+                raise ModelLoadError(f"Could not load the model: {event.message}")
+
+    def cancel_load(self) -> None:
+        """Ends a load in progress (from another thread); ``load`` raises LoadCancelled."""
+        self._load_cancelled.set()
+
+    def _check_load_cancel(self) -> None:
+        if self._load_cancelled.is_set():
+            self.kill()
+            raise LoadCancelled("Loading was cancelled")
+
+    def generate(
+        self,
+        messages: list[dict[str, str]],
+        sampling: SamplingParams,
+        on_text: OnText,
+        *,
+        on_prompt: OnPrompt | None = None,
+        stop: tuple[str, ...] = (),
+        ignore_eos: bool = False,
+    ) -> GenerationStats:
+        """Streams a reply through ``on_text`` and returns its figures.
+
+        Raises :class:`EngineCrashed` if the host dies, :class:`GenerationError` if
+        the request is refused. After :meth:`cancel`, returns within about
+        ``CANCEL_GRACE_SECONDS`` with ``finish_reason == "cancelled"``.
+        """
+        self._next_request_id += 1
+        request_id = self._next_request_id
+        self._active_request = request_id
+        self._send(GenerateRequest(request_id, messages, sampling, stop, ignore_eos))
+        started = time.perf_counter()
+        cancel_seen_at: float | None = None
+        completion_chars = 0
+        try:
+            while True:
+                if cancel_seen_at is None and self._cancel_upto.value >= request_id:
+                    cancel_seen_at = time.perf_counter()
+                if (
+                    cancel_seen_at is not None
+                    and time.perf_counter() - cancel_seen_at > CANCEL_GRACE_SECONDS
+                ):
+                    return _cancelled_stats(started, completion_chars)
+                event = self._receive(timeout=POLL_SECONDS)
+                if event is None or getattr(event, "request_id", request_id) != request_id:
+                    continue  # a late event from an earlier, cancelled request
+                if isinstance(event, TextChunk):
+                    if cancel_seen_at is None:
+                        completion_chars += len(event.text)
+                        on_text(event.text)
+                elif isinstance(event, PromptReady):
+                    if on_prompt:
+                        on_prompt(event.prompt_tokens, event.dropped_messages)
+                elif isinstance(event, Finished):
+                    return event.stats
+                elif isinstance(event, Failed):
+                    raise GenerationError(event.message)
+        finally:
+            self._active_request = None
+
+    def cancel(self) -> None:
+        """Stops the reply being generated, if any. Safe from any thread."""
+        active = self._active_request
+        if active is not None:
+            with self._cancel_upto.get_lock():
+                self._cancel_upto.value = max(self._cancel_upto.value, active)
+
+    def close(self) -> None:
+        """Ends the host, giving back all the memory the model used."""
+        if self._process.is_alive():
+            try:
+                self._conn.send(Shutdown())
+            except OSError:
+                pass
+            self._process.join(SHUTDOWN_SECONDS)
+        self.kill()
+        self._conn.close()
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(SHUTDOWN_SECONDS)
+
+    def _send(self, message: Any) -> None:
+        try:
+            self._conn.send(message)
+        except OSError:
+            self._raise_crashed()
+
+    def _receive(
+        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> Any:
+        """The next event; None if ``timeout`` passed; raises if the host died."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        while True:
+            try:
+                if self._conn.poll(POLL_SECONDS):
+                    return self._conn.recv()
+            except (EOFError, OSError):
+                self._raise_crashed()
+            if not self._process.is_alive():
+                # Drain what the host sent before it died, then report.
+                try:
+                    if self._conn.poll(0):
+                        return self._conn.recv()
+                except (EOFError, OSError):
+                    pass
+                self._raise_crashed()
+            if on_wait:
+                on_wait()
+            if deadline is not None and time.perf_counter() >= deadline:
+                return None
+
+    def _raise_crashed(self) -> None:
+        self._process.join(1.0)
+        code = self._process.exitcode
+        raise EngineCrashed(describe_exit(code), code)
+
+
+def _cancelled_stats(started: float, completion_chars: int) -> GenerationStats:
+    elapsed = (time.perf_counter() - started) * 1000
+    return GenerationStats(
+        prompt_tokens=0,
+        prompt_eval_tokens=0,
+        completion_tokens=0,
+        dropped_messages=0,
+        ttft_ms=0.0,
+        tokens_per_s=0.0,
+        prompt_tokens_per_s=0.0,
+        total_ms=elapsed,
+        finish_reason="cancelled",
+    )
+
+
+__all__ = ["EngineError", "EngineProcess"]

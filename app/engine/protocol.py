@@ -1,0 +1,119 @@
+"""The messages that pass between Hearth and an engine host process.
+
+Plain dataclasses, pickled over a multiprocessing pipe. Requests go to the host;
+events come back. Every generation carries an id so a late event from a cancelled
+request can never be mistaken for the next one's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FinishReason = Literal["stop", "length", "cancelled"]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int | None = None
+    max_tokens: int = 1024
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    model_path: str
+    n_ctx: int = 4096
+    n_gpu_layers: int = 0
+    chat_template_override: str | None = None
+    n_threads: int | None = None
+    n_batch: int = 512
+    flash_attn: bool = False
+    log_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_path: str
+    name: str
+    n_ctx: int
+    n_ctx_train: int
+    n_layers: int
+    n_gpu_layers: int
+    backend: str
+    system_info: str
+    template_source: Literal["model", "override", "default"]
+    load_seconds: float
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    request_id: int
+    messages: list[dict[str, str]]
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    stop: tuple[str, ...] = ()
+    # Benchmarks need exactly N tokens, so they generate past end-of-sequence.
+    ignore_eos: bool = False
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int
+    prompt_eval_tokens: int
+    completion_tokens: int
+    dropped_messages: int
+    ttft_ms: float
+    tokens_per_s: float
+    prompt_tokens_per_s: float
+    total_ms: float
+    finish_reason: FinishReason
+
+
+# Host -> caller events.
+@dataclass(frozen=True)
+class LoadProgress:
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Loaded:
+    info: ModelInfo
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    request_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PromptReady:
+    """The prompt was built: how many tokens, and how many old turns were left out."""
+
+    request_id: int
+    prompt_tokens: int
+    dropped_messages: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    request_id: int
+    stats: GenerationStats
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A request failed with an error the user can act on; the host lives on."""
+
+    request_id: int | None
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    pass
