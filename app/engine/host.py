@@ -72,10 +72,14 @@ def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ign
                 conn.send(Failed(request.request_id, "NotLoaded", "no model is loaded"))
                 continue
             try:
-                host.generate(request, conn.send, lambda: cancel_upto.value >= request.request_id)
+                host.generate(request, conn.send, _cancel_check(cancel_upto, request.request_id))
             except Exception as error:
                 traceback.print_exc()
                 conn.send(Failed(request.request_id, type(error).__name__, str(error)))
+
+
+def _cancel_check(cancel_upto: Synchronized, request_id: int) -> Callable[[], bool]:  # type: ignore[type-arg]
+    return lambda: cancel_upto.value >= request_id
 
 
 def _load_failure_text(error: Exception) -> str:
@@ -293,7 +297,7 @@ def _common_prefix(llm: Any, tokens: list[int]) -> int:
         return 0
     previous = llm.input_ids[:cached]
     same = 0
-    for a, b in zip(previous, tokens):
+    for a, b in zip(previous, tokens, strict=False):
         if a != b:
             break
         same += 1

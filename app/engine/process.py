@@ -7,6 +7,7 @@ never the GUI thread. :meth:`EngineProcess.cancel` may be called from any thread
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 import time
@@ -158,10 +159,8 @@ class EngineProcess:
     def close(self) -> None:
         """Ends the host, giving back all the memory the model used."""
         if self._process.is_alive():
-            try:
+            with contextlib.suppress(OSError):
                 self._conn.send(Shutdown())
-            except OSError:
-                pass
             self._process.join(SHUTDOWN_SECONDS)
         self.kill()
         self._conn.close()

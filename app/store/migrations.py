@@ -1,0 +1,186 @@
+"""The database schema, as numbered steps, and the code that applies them.
+
+``PRAGMA user_version`` holds the number of the last step applied. A new file runs every
+step from 1, so an old database and a new one go down the same path. Steps are only ever
+appended; a released step is never edited.
+
+All pending steps run in one transaction together with the version bump, so a failure
+(or a crash) leaves the file exactly as it was. Before an existing database is migrated
+its file is copied aside (see :func:`backup_before_migrating`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from app.store.errors import NotHearthDatabaseError, SchemaTooNewError
+
+# Each step is a list of single statements: Python's ``executescript`` would commit the
+# surrounding transaction, which must stay open until every step has run.
+_STEP_1_CONVERSATIONS_AND_MESSAGES = [
+    """
+    CREATE TABLE conversations (
+        id              INTEGER PRIMARY KEY,
+        title           TEXT NOT NULL,
+        model           TEXT,
+        created_at      REAL NOT NULL,
+        updated_at      REAL NOT NULL,
+        current_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        deleted_at      REAL
+    )
+    """,
+    # Messages form a tree per conversation: regenerating a reply or editing a question
+    # adds a sibling under the same parent. parent_id has no cascade on purpose: a whole
+    # conversation is removed in one statement (through conversation_id), and a single
+    # message with children can never be deleted by accident.
+    """
+    CREATE TABLE messages (
+        id                INTEGER PRIMARY KEY,
+        conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        parent_id         INTEGER REFERENCES messages(id),
+        role              TEXT NOT NULL,
+        content           TEXT NOT NULL DEFAULT '',
+        model             TEXT,
+        created_at        REAL NOT NULL,
+        updated_at        REAL NOT NULL,
+        status            TEXT NOT NULL DEFAULT 'complete',
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        ttft_ms           REAL,
+        tokens_per_s      REAL,
+        error             TEXT
+    )
+    """,
+    "CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id, id)",
+    "CREATE INDEX messages_by_parent_id ON messages(parent_id)",
+    # Start-up looks for replies left streaming; keep that lookup off a table scan.
+    "CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming'",
+    "CREATE INDEX conversations_by_update ON conversations(deleted_at, updated_at)",
+]
+
+_STEP_2_FULL_TEXT_SEARCH = [
+    # An external-content index: the text lives once, in messages; triggers keep the
+    # index in step with every insert, edit and delete.
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content,
+        content='messages',
+        content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+        VALUES ('delete', old.id, old.content);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+        VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END
+    """,
+    # Index the messages an older database already holds.
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
+]
+
+_STEP_3_MODEL_SETTINGS = [
+    """
+    CREATE TABLE model_settings (
+        model_key              TEXT PRIMARY KEY,
+        system_prompt          TEXT NOT NULL DEFAULT '',
+        temperature            REAL NOT NULL,
+        top_p                  REAL NOT NULL,
+        top_k                  INTEGER NOT NULL,
+        min_p                  REAL NOT NULL,
+        repeat_penalty         REAL NOT NULL,
+        seed                   INTEGER,
+        max_tokens             INTEGER NOT NULL,
+        context_length         INTEGER,
+        gpu_layers             INTEGER,
+        chat_template_override TEXT,
+        updated_at             REAL NOT NULL
+    )
+    """,
+]
+
+MIGRATIONS: list[list[str]] = [
+    _STEP_1_CONVERSATIONS_AND_MESSAGES,
+    _STEP_2_FULL_TEXT_SEARCH,
+    _STEP_3_MODEL_SETTINGS,
+]
+"""Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of the last step applied to this database (0 for a new file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_can_migrate(conn: sqlite3.Connection) -> int:
+    """Return the current version, or raise if this file is not ours to migrate."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"This database has schema version {version}; this Hearth knows up to "
+            f"{SCHEMA_VERSION}. Update Hearth to open it."
+        )
+    if version == 0:
+        tables = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        if tables:
+            raise NotHearthDatabaseError("This SQLite file already holds other tables.")
+    return version
+
+
+def backup_before_migrating(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
+    """Copy the database (as it is at ``version``) beside itself; return the copy's path.
+
+    SQLite's online backup copies a consistent snapshot, including anything still in
+    the WAL file, which copying the main file alone would miss.
+    """
+    backup_path = db_path.with_name(f"{db_path.name}.v{version}.bak")
+    target = sqlite3.connect(backup_path)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return backup_path
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the steps after the current version up to ``target``, in one transaction.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) and outside any
+    transaction. Returns the version the database had before. Intermediate targets are
+    for tests that need a database as an older Hearth left it.
+    """
+    if not 0 <= target <= SCHEMA_VERSION:
+        raise ValueError(f"no schema version {target}")
+    # IMMEDIATE takes the write lock now, so a second Hearth opening the same file
+    # waits here instead of migrating alongside us.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        start = check_can_migrate(conn)
+        for number in range(start + 1, target + 1):
+            for statement in MIGRATIONS[number - 1]:
+                conn.execute(statement)
+        if target > start:
+            # PRAGMA takes no parameters; target is an int we checked above.
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return start
