@@ -111,6 +111,9 @@ class ConversationStore:
 
     Safe to share between the GUI thread and workers (the database serialises access).
     ``clock`` gives the time stamps (Unix seconds); tests hand in their own.
+
+    A conversation's ``updated_at`` moves when a message is added or changed, not on a
+    rename, a model change or a version switch, so the list order follows chat activity.
     """
 
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:

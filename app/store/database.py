@@ -49,6 +49,8 @@ class Database:
 
         Raises :class:`~app.store.errors.SchemaTooNewError` for a file from a newer Hearth
         and :class:`~app.store.errors.NotHearthDatabaseError` for someone else's database.
+        Migrating a large file (backup, search index) takes a moment: call this at
+        start-up or on a worker, not from a GUI event handler.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
