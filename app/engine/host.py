@@ -119,6 +119,7 @@ class ModelHost:
         import llama_cpp  # the native library is loaded in the host only
 
         template, template_source = _pick_template(header.chat_template, request)
+        template.validate()  # a hostile template is refused before any weights load
         llm = _load_with_progress(llama_cpp, request, on_progress)
         bos = _token_text(llm, llm.token_bos())
         eos = _token_text(llm, llm.token_eos())

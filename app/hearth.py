@@ -1,0 +1,74 @@
+"""Opens everything a front end needs: folders, the database, the stores and the engine.
+
+The window and the command line both start here, so they share one set of rules for
+where things live and how a model is loaded with its saved settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from app.chat.service import ChatService, model_key
+from app.engine.engine import Engine
+from app.engine.protocol import LoadRequest
+from app.library.gguf_header import read_gguf_header
+from app.library.local_models import LocalModel, list_local_models, resolve_model
+from app.logging_setup import configure_logging
+from app.paths import HearthPaths, hearth_paths
+from app.store.conversations import ConversationStore
+from app.store.database import Database
+from app.store.model_settings import ModelSettingsStore
+
+log = logging.getLogger(__name__)
+
+# The context used when a model's settings name none: enough for long chats, small
+# enough for the KV cache of a 7B model to stay modest.
+DEFAULT_CONTEXT = 4096
+
+
+@dataclass
+class Hearth:
+    paths: HearthPaths
+    database: Database
+    conversations: ConversationStore
+    model_settings: ModelSettingsStore
+    engine: Engine
+    chat: ChatService
+    interrupted_on_start: int = 0
+
+    @classmethod
+    def open(cls, paths: HearthPaths | None = None) -> Hearth:
+        paths = (paths or hearth_paths()).ensure()
+        configure_logging(paths.log_file)
+        database = Database.open(paths.database)
+        conversations = ConversationStore(database)
+        interrupted = conversations.mark_interrupted()
+        if interrupted:
+            log.warning("%d replies were interrupted when Hearth last stopped", interrupted)
+        model_settings = ModelSettingsStore(database)
+        engine = Engine(log_path=str(paths.logs / "engine.log"))
+        chat = ChatService(conversations, model_settings, engine)
+        return cls(paths, database, conversations, model_settings, engine, chat, interrupted)
+
+    def close(self) -> None:
+        self.engine.unload()
+        self.database.close()
+
+    def local_models(self) -> list[LocalModel]:
+        return list_local_models(self.paths.models)
+
+    def resolve_model(self, name_or_path: str) -> LocalModel:
+        return resolve_model(name_or_path, self.paths.models)
+
+    def load_request(self, model: LocalModel) -> LoadRequest:
+        """How to load ``model``, from its saved settings and its header."""
+        settings = self.model_settings.get(model_key(str(model.path)))
+        trained = read_gguf_header(model.path).context_length or DEFAULT_CONTEXT
+        n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
+        return LoadRequest(
+            model_path=str(model.path),
+            n_ctx=n_ctx,
+            n_gpu_layers=settings.gpu_layers if settings.gpu_layers is not None else 0,
+            chat_template_override=settings.chat_template_override,
+        )

@@ -1,0 +1,84 @@
+"""The models Hearth can run right now: the starter model and GGUF files on disk."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.library.starter import STARTER_NAME, starter_model_path
+
+# Parts 2..N of a split model are loaded through part 1 and are not models of their own.
+_LATER_SPLIT_PART = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
+_PROJECTOR = re.compile(r"mmproj", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    name: str
+    path: Path
+    size_bytes: int
+    is_starter: bool = False
+
+
+class ModelNotFoundError(LookupError):
+    """No model matches what the user asked for."""
+
+
+def list_local_models(models_dir: Path) -> list[LocalModel]:
+    """The starter model first, then every runnable GGUF under ``models_dir``, by name."""
+    models: list[LocalModel] = []
+    starter = starter_model_path()
+    if starter:
+        models.append(LocalModel(STARTER_NAME, starter, starter.stat().st_size, True))
+    found = []
+    if models_dir.is_dir():
+        for path in models_dir.rglob("*.gguf"):
+            if not _is_runnable_file(path):
+                continue
+            found.append(LocalModel(_display_name(path), path, _model_size(path)))
+    models.extend(sorted(found, key=lambda model: model.name.lower()))
+    return models
+
+
+def resolve_model(name_or_path: str, models_dir: Path) -> LocalModel:
+    """A model from a file path, the starter model's name, or part of a local file's name."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.is_file():
+        return LocalModel(_display_name(candidate), candidate.resolve(), _model_size(candidate))
+    wanted = name_or_path.lower().removesuffix(".gguf")
+    models = list_local_models(models_dir)
+    for model in models:
+        if wanted in (model.name.lower(), model.path.stem.lower()):
+            return model
+    partial = [model for model in models if wanted in model.name.lower()]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        names = ", ".join(model.name for model in partial)
+        raise ModelNotFoundError(f"'{name_or_path}' matches several models: {names}")
+    raise ModelNotFoundError(
+        f"No model named '{name_or_path}' and no file at that path."
+        " 'hearth models list' shows the models Hearth has."
+    )
+
+
+def _is_runnable_file(path: Path) -> bool:
+    if path.name.endswith(".part") or _PROJECTOR.search(path.name):
+        return False
+    split = _LATER_SPLIT_PART.search(path.name)
+    return not (split and int(split.group(1)) != 1)
+
+
+def _display_name(path: Path) -> str:
+    return _LATER_SPLIT_PART.sub("", path.name).removesuffix(".gguf")
+
+
+def _model_size(path: Path) -> int:
+    split = _LATER_SPLIT_PART.search(path.name)
+    if not split:
+        return path.stat().st_size
+    prefix = path.name[: split.start()]
+    total = int(split.group(2))
+    parts = [path.with_name(f"{prefix}-{i:05d}-of-{total:05d}.gguf") for i in range(1, total + 1)]
+    return sum(part.stat().st_size for part in parts if part.exists())

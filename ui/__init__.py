@@ -1,0 +1,1 @@
+"""Hearth's window: PySide6 widgets over the core in ``app``."""
