@@ -1,0 +1,1 @@
+"""The chat area: messages, the message box, and the context meter."""

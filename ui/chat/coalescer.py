@@ -1,0 +1,40 @@
+"""Gathers streamed text and hands it on at most once per frame.
+
+A fast model can send hundreds of pieces a second; repainting for each would cost
+more than the model. Pieces are joined and delivered on a timer instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+# 16 ms: at most about 60 deliveries a second.
+FRAME_MS = 16
+
+
+class TextCoalescer(QObject):
+    def __init__(self, deliver: Callable[[str], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._deliver = deliver
+        self._pending: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.flush)
+        self.deliveries = 0
+
+    def push(self, text: str) -> None:
+        self._pending.append(text)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        self.deliveries += 1
+        self._deliver(text)

@@ -1,0 +1,190 @@
+"""The flow of a conversation on screen: send, stream, stop, regenerate, edit, versions.
+
+Holds which conversation is shown and which reply is streaming; asks the engine
+worker for replies and turns its signals into changes in the chat view.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from app.chat.service import ReplyResult
+from app.hearth import Hearth
+from app.store.records import Message
+from ui.chat.chat_view import ChatView
+from ui.chat.composer import Composer
+from ui.chat.context_meter import ContextMeter
+from ui.chat.message_widget import VersionInfo
+from ui.engine_worker import EngineWorker
+
+TITLE_LENGTH = 60
+
+
+class ChatController(QObject):
+    """Signals: ``conversations_changed()`` (a chat was created or renamed),
+    ``busy_changed(bool)``, ``reload_requested()``."""
+
+    conversations_changed = Signal()
+    busy_changed = Signal(bool)
+    reload_requested = Signal()
+
+    def __init__(
+        self,
+        hearth: Hearth,
+        worker: EngineWorker,
+        view: ChatView,
+        composer: Composer,
+        meter: ContextMeter,
+    ) -> None:
+        super().__init__(view)
+        self.hearth = hearth
+        self.worker = worker
+        self.view = view
+        self.composer = composer
+        self.meter = meter
+        self.conversation_id: int | None = None
+        self.streaming_conversation: int | None = None
+        self.model_ready = False
+        self._prompt_tokens = 0
+        self._dropped = 0
+        self._context = 0
+        self.model_names: dict[str, str] = {}
+
+        composer.send_requested.connect(self.send)
+        composer.stop_requested.connect(self.stop)
+        view.regenerate_clicked.connect(self.regenerate)
+        view.edit_submitted.connect(self.edit)
+        view.version_selected.connect(self.select_version)
+        view.reload_clicked.connect(self.reload_requested)
+        worker.reply_started.connect(self._reply_started)
+        worker.text.connect(self._text)
+        worker.prompt_ready.connect(self._prompt_ready)
+        worker.reply_finished.connect(self._reply_finished)
+
+    @property
+    def busy(self) -> bool:
+        return self.streaming_conversation is not None
+
+    # Showing conversations ---------------------------------------------------------------
+
+    def show_conversation(self, conversation_id: int | None) -> None:
+        self.conversation_id = conversation_id
+        if conversation_id is None:
+            self.view.show_messages([], {})
+            self.meter.set_usage(0, self._context, 0)
+            return
+        path = self.hearth.conversations.active_path(conversation_id)
+        versions = {m.id: self._versions(m) for m in path}
+        self.view.show_messages(path, versions, self.model_names, busy=self.busy)
+        used = next(
+            (
+                (m.prompt_tokens or 0) + (m.completion_tokens or 0)
+                for m in reversed(path)
+                if m.role == "assistant" and m.prompt_tokens
+            ),
+            0,
+        )
+        self.meter.set_usage(used, self._context, 0)
+
+    def new_chat(self) -> None:
+        self.show_conversation(None)
+        self.composer.edit.setFocus()
+
+    def set_context_size(self, n_ctx: int) -> None:
+        self._context = n_ctx
+        self.meter.set_usage(self._prompt_tokens, n_ctx, self._dropped)
+
+    def _versions(self, message: Message) -> VersionInfo:
+        siblings = self.hearth.conversations.versions(message.id)
+        ids = [m.id for m in siblings]
+        index = ids.index(message.id) if message.id in ids else 0
+        return VersionInfo(
+            index=index + 1,
+            count=len(ids),
+            previous_id=ids[index - 1] if index > 0 else None,
+            next_id=ids[index + 1] if index + 1 < len(ids) else None,
+        )
+
+    # Actions ------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        if self.busy or not self.model_ready:
+            return
+        if self.conversation_id is None:
+            title = text.splitlines()[0][:TITLE_LENGTH]
+            model = self.hearth.chat.model_name
+            self.conversation_id = self.hearth.conversations.create_conversation(title, model).id
+            self.conversations_changed.emit()
+        self._begin(self.conversation_id)
+        self.worker.send_requested.emit(self.conversation_id, text)
+
+    def regenerate(self, message_id: int) -> None:
+        if self.busy or not self.model_ready or self.conversation_id is None:
+            return
+        self._begin(self.conversation_id)
+        self.worker.regenerate_requested.emit(message_id)
+
+    def edit(self, message_id: int, text: str) -> None:
+        if self.busy or not self.model_ready or self.conversation_id is None:
+            return
+        self._begin(self.conversation_id)
+        self.worker.edit_requested.emit(message_id, text)
+
+    def stop(self) -> None:
+        if self.busy:
+            self.worker.stop_reply()
+
+    def select_version(self, message_id: int) -> None:
+        if self.busy or self.conversation_id is None:
+            return
+        self.hearth.conversations.select_version(message_id)
+        self.show_conversation(self.conversation_id)
+
+    def _begin(self, conversation_id: int) -> None:
+        self.streaming_conversation = conversation_id
+        self.composer.set_streaming(True)
+        self.view.set_busy(True)
+        self.busy_changed.emit(True)
+
+    # Worker events --------------------------------------------------------------------------
+
+    def _reply_started(self, message: Message) -> None:
+        if message.conversation_id != self.conversation_id:
+            return
+        path = self.hearth.conversations.active_path(message.conversation_id)
+        shown = [w.message.id for w in self.view.widgets]
+        if shown == [m.id for m in path[:-2]]:
+            # A plain send: add the new question and the reply below what is there.
+            self.view.add_message(path[-2], self.model_names)
+        else:
+            # A new version of an older turn: the path changed, show it afresh.
+            versions = {m.id: self._versions(m) for m in path[:-1]}
+            self.view.show_messages(path[:-1], versions, self.model_names, busy=True)
+        self.view.begin_reply(message, self.model_names)
+
+    def _text(self, text: str) -> None:
+        if self.streaming_conversation == self.conversation_id:
+            self.view.append_text(text)
+
+    def _prompt_ready(self, tokens: int, dropped: int) -> None:
+        self._prompt_tokens, self._dropped = tokens, dropped
+        self.meter.set_usage(tokens, self._context, dropped)
+
+    def _reply_finished(self, result: ReplyResult) -> None:
+        conversation = self.streaming_conversation
+        self.streaming_conversation = None
+        self.composer.set_streaming(False)
+        self.view.set_busy(False)
+        self.busy_changed.emit(False)
+        if result.stats is not None:
+            used = result.stats.prompt_tokens + result.stats.completion_tokens
+            self.meter.set_usage(used, self._context, result.stats.dropped_messages)
+        self.conversations_changed.emit()
+        if conversation is None or conversation != self.conversation_id:
+            return
+        final = result.message
+        if final.id in [w.message.id for w in self.view.widgets]:
+            final = self.hearth.conversations.get_message(final.id)
+            self.view.finish_reply(final, self._versions(final))
+        else:
+            self.show_conversation(conversation)

@@ -1,0 +1,242 @@
+"""One message in the chat: who wrote it, the text, its figures, versions and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store.records import Message
+from ui.render.message_body import MessageBody
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """Where a message stands among its versions (1-based ``index`` of ``count``)."""
+
+    index: int
+    count: int
+    previous_id: int | None
+    next_id: int | None
+
+
+def stats_text(message: Message) -> str:
+    parts = []
+    if message.completion_tokens:
+        parts.append(f"{message.completion_tokens} tokens")
+    if message.tokens_per_s:
+        parts.append(f"{message.tokens_per_s:.1f} tok/s")
+    if message.ttft_ms:
+        parts.append(f"first token {message.ttft_ms:.0f} ms")
+    return " · ".join(parts)
+
+
+def status_text(message: Message) -> str:
+    if message.status == "stopped":
+        return "Stopped"
+    if message.status == "interrupted":
+        return "Interrupted: Hearth closed before this reply finished"
+    if message.status == "error":
+        return message.error or "The reply failed"
+    return ""
+
+
+class MessageWidget(QFrame):
+    """Signals: ``regenerate_clicked(int)``, ``edit_submitted(int, str)``,
+    ``version_selected(int)``, ``reload_clicked()``, ``link_requested(QUrl)``."""
+
+    regenerate_clicked = Signal(int)
+    edit_submitted = Signal(int, str)
+    version_selected = Signal(int)
+    reload_clicked = Signal()
+    link_requested = Signal(QUrl)
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        author: str,
+        versions: VersionInfo | None = None,
+        can_regenerate: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setSpacing(4)
+
+        self.author_label = QLabel(f"<b>{_escape(author)}</b>", self)
+        layout.addWidget(self.author_label)
+
+        if message.role == "user":
+            self.body: MessageBody | QLabel = QLabel(self)
+            self.body.setTextFormat(Qt.TextFormat.PlainText)
+            self.body.setWordWrap(True)
+            self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.body.setText(message.content)
+        else:
+            self.body = MessageBody(self)
+            self.body.set_markdown(message.content)
+            self.body.link_requested.connect(self.link_requested)
+        layout.addWidget(self.body)
+
+        self._editor: QPlainTextEdit | None = None
+        self._edit_row: QWidget | None = None
+
+        footer = QHBoxLayout()
+        footer.setSpacing(8)
+        self.version_label = QLabel(self)
+        self.previous_button = _small_button("‹", "Previous version", self)
+        self.next_button = _small_button("›", "Next version", self)
+        footer.addWidget(self.previous_button)
+        footer.addWidget(self.version_label)
+        footer.addWidget(self.next_button)
+        self.stats_label = QLabel(self)
+        self.stats_label.setObjectName("stats")
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("status")
+        self.status_label.setWordWrap(True)
+        footer.addWidget(self.stats_label)
+        footer.addWidget(self.status_label, 1)
+        self.reload_button = _small_button("Reload model", "Load the model again", self)
+        self.regenerate_button = _small_button("Regenerate", "Write a new version", self)
+        self.edit_button = _small_button("Edit", "Edit and send again", self)
+        footer.addWidget(self.reload_button)
+        footer.addWidget(self.regenerate_button)
+        footer.addWidget(self.edit_button)
+        layout.addLayout(footer)
+
+        self._versions = versions
+        self.previous_button.clicked.connect(self._previous)
+        self.next_button.clicked.connect(self._next)
+        self.regenerate_button.clicked.connect(lambda: self.regenerate_clicked.emit(message.id))
+        self.edit_button.clicked.connect(self.start_editing)
+        self.reload_button.clicked.connect(self.reload_clicked)
+        self._can_regenerate = can_regenerate
+        self._refresh_footer()
+
+    # Streaming -------------------------------------------------------------------------
+
+    def append_text(self, text: str) -> None:
+        if isinstance(self.body, MessageBody):
+            self.body.append(text)
+
+    def finish(self, message: Message, *, can_regenerate: bool) -> None:
+        """The reply is done: show its final text, figures and status."""
+        if isinstance(self.body, MessageBody) and message.content != self.message.content:
+            if message.content != self.body.markdown():
+                self.body.set_markdown(message.content)
+        self.message = message
+        self._can_regenerate = can_regenerate
+        self._refresh_footer()
+
+    def set_can_act(self, can_act: bool) -> None:
+        self._can_regenerate = can_act
+        self._refresh_footer()
+
+    def set_versions(self, versions: VersionInfo) -> None:
+        self._versions = versions
+        self._refresh_footer()
+
+    def plain_text(self) -> str:
+        if isinstance(self.body, MessageBody):
+            return self.body.plain_text()
+        return self.body.text()
+
+    # Footer ------------------------------------------------------------------------------
+
+    def _refresh_footer(self) -> None:
+        message = self.message
+        streaming = message.status == "streaming"
+        versions = self._versions
+        show_versions = versions is not None and versions.count > 1
+        for widget in (self.previous_button, self.version_label, self.next_button):
+            widget.setVisible(show_versions)
+        if versions is not None and show_versions:
+            self.version_label.setText(f"{versions.index}/{versions.count}")
+            self.previous_button.setEnabled(versions.previous_id is not None and not streaming)
+            self.next_button.setEnabled(versions.next_id is not None and not streaming)
+        self.stats_label.setText(stats_text(message) if message.role == "assistant" else "")
+        self.stats_label.setVisible(bool(self.stats_label.text()))
+        self.status_label.setText(status_text(message))
+        self.status_label.setVisible(bool(self.status_label.text()))
+        is_reply = message.role == "assistant"
+        self.regenerate_button.setVisible(is_reply and self._can_regenerate and not streaming)
+        self.reload_button.setVisible(is_reply and message.status == "error")
+        self.edit_button.setVisible(message.role == "user" and self._can_regenerate)
+
+    def _previous(self) -> None:
+        if self._versions and self._versions.previous_id is not None:
+            self.version_selected.emit(self._versions.previous_id)
+
+    def _next(self) -> None:
+        if self._versions and self._versions.next_id is not None:
+            self.version_selected.emit(self._versions.next_id)
+
+    # Editing a user's message ------------------------------------------------------------
+
+    def start_editing(self) -> None:
+        if self._editor is not None:
+            return
+        self._editor = QPlainTextEdit(self)
+        self._editor.setPlainText(self.message.content)
+        self._editor.setAccessibleName("Edit message")
+        row = QWidget(self)
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        send = QPushButton("Send", row)
+        cancel = QPushButton("Cancel", row)
+        row_layout.addStretch(1)
+        row_layout.addWidget(cancel)
+        row_layout.addWidget(send)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(2, self._editor)
+        layout.insertWidget(3, row)
+        self._edit_row = row
+        self.body.hide()
+        send.clicked.connect(self._submit_edit)
+        cancel.clicked.connect(self._stop_editing)
+        self._editor.setFocus()
+
+    def _submit_edit(self) -> None:
+        if self._editor is None:
+            return
+        text = self._editor.toPlainText().strip()
+        self._stop_editing()
+        if text:
+            self.edit_submitted.emit(self.message.id, text)
+
+    def _stop_editing(self) -> None:
+        for widget in (self._editor, self._edit_row):
+            if widget is not None:
+                widget.deleteLater()
+        self._editor = None
+        self._edit_row = None
+        self.body.show()
+
+
+def _small_button(text: str, tip: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setToolTip(tip)
+    button.setFlat(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,155 @@
+"""Runs model loads and replies on a worker thread and reports back through signals.
+
+The GUI thread never waits on the model: it asks through queued signals, and this
+object, living on its own QThread, calls the core and emits what happened. Stop and
+cancel-load go straight to the core, whose methods for them are safe from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from app.chat.service import ReplyResult, StreamCallbacks
+from app.engine.errors import EngineError, LoadCancelled
+from app.engine.protocol import ModelInfo
+from app.hearth import Hearth
+from app.library.gguf_header import GGUFError
+from app.store.records import Message
+
+log = logging.getLogger(__name__)
+
+
+class EngineWorker(QObject):
+    """Signals:
+
+    - ``load_progress(float)``: 0..1 while a model loads.
+    - ``loaded(object)``: the ``ModelInfo`` of the model now in use.
+    - ``load_failed(str, bool)``: why loading failed; True if the user cancelled it.
+    - ``reply_started(object)``: the stored, still empty reply ``Message``.
+    - ``text(str)``: the next piece of the reply.
+    - ``prompt_ready(int, int)``: prompt tokens, and how many old messages were left out.
+    - ``reloading()``: the engine died earlier and is being reloaded for this request.
+    - ``reply_finished(object)``: the ``ReplyResult``.
+    """
+
+    load_progress = Signal(float)
+    loaded = Signal(object)
+    load_failed = Signal(str, bool)
+    reply_started = Signal(object)
+    text = Signal(str)
+    prompt_ready = Signal(int, int)
+    reloading = Signal()
+    reply_finished = Signal(object)
+
+    # Requests from the GUI thread, delivered queued to this object's thread.
+    load_requested = Signal(str)
+    send_requested = Signal(int, str)
+    regenerate_requested = Signal(int)
+    edit_requested = Signal(int, str)
+
+    def __init__(self, hearth: Hearth) -> None:
+        super().__init__()
+        self._hearth = hearth
+        self.load_requested.connect(self._load)
+        self.send_requested.connect(self._send)
+        self.regenerate_requested.connect(self._regenerate)
+        self.edit_requested.connect(self._edit)
+
+    def stop_reply(self) -> None:
+        """Any thread: stops the reply in progress, keeping what was written."""
+        self._hearth.chat.stop()
+
+    def cancel_load(self) -> None:
+        """Any thread: abandons the load in progress; the previous model stays."""
+        self._hearth.engine.cancel_load()
+
+    @Slot(str)
+    def _load(self, model_path: str) -> None:
+        """Loads a model by path (or name) with its saved settings."""
+        try:
+            model = self._hearth.resolve_model(model_path)
+            request = self._hearth.load_request(model)
+            info: ModelInfo = self._hearth.engine.load(request, self.load_progress.emit)
+        except LoadCancelled:
+            self.load_failed.emit("Loading was cancelled.", True)
+            return
+        except (EngineError, LookupError, GGUFError) as error:
+            self.load_failed.emit(str(error), False)
+            return
+        except Exception as error:  # keep the worker alive whatever happens
+            log.exception("model load failed")
+            self.load_failed.emit(f"Could not load the model: {error}", False)
+            return
+        self.loaded.emit(info)
+
+    def _callbacks(self) -> StreamCallbacks:
+        return StreamCallbacks(
+            on_text=self.text.emit,
+            on_started=self._started,
+            on_prompt=self.prompt_ready.emit,
+            on_reload=self.reloading.emit,
+        )
+
+    def _started(self, message: Message) -> None:
+        self.reply_started.emit(message)
+
+    @Slot(int, str)
+    def _send(self, conversation_id: int, text: str) -> None:
+        self._finish(lambda: self._hearth.chat.send(conversation_id, text, self._callbacks()))
+
+    @Slot(int)
+    def _regenerate(self, message_id: int) -> None:
+        self._finish(lambda: self._hearth.chat.regenerate(message_id, self._callbacks()))
+
+    @Slot(int, str)
+    def _edit(self, message_id: int, text: str) -> None:
+        self._finish(lambda: self._hearth.chat.edit_and_resend(message_id, text, self._callbacks()))
+
+    def _finish(self, job) -> None:  # type: ignore[no-untyped-def]
+        try:
+            result: ReplyResult = job()
+        except Exception as error:
+            log.exception("reply failed")
+            result = ReplyResult(_placeholder(), None, f"The reply failed: {error}")
+        self.reply_finished.emit(result)
+
+
+def _placeholder() -> Message:
+    return Message(
+        id=-1,
+        conversation_id=-1,
+        parent_id=None,
+        role="assistant",
+        content="",
+        model=None,
+        created_at=0.0,
+        updated_at=0.0,
+        status="error",
+        prompt_tokens=None,
+        completion_tokens=None,
+        ttft_ms=None,
+        tokens_per_s=None,
+        error=None,
+    )
+
+
+class EngineThread:
+    """Owns the worker's QThread; ``shutdown`` stops it and unloads the model."""
+
+    def __init__(self, hearth: Hearth) -> None:
+        self.thread = QThread()
+        self.thread.setObjectName("hearth-engine-worker")
+        self.worker = EngineWorker(hearth)
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def shutdown(self) -> None:
+        self.worker.stop_reply()
+        self.worker.cancel_load()
+        self.thread.quit()
+        self.thread.wait(10_000)
+
+
+__all__ = ["EngineThread", "EngineWorker"]
