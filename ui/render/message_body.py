@@ -1,0 +1,177 @@
+"""The body of one chat message: Markdown rendered as it streams in.
+
+:class:`MessageBody` is fed the reply with :meth:`MessageBody.append` (the chat
+window coalesces tokens into chunks) or all at once with
+:meth:`MessageBody.set_markdown`. A :class:`~ui.render.blocks.BlockSplitter`
+decides which blocks are finished; each finished block is rendered exactly once
+into a :class:`~ui.render.prose_view.ProseView` (runs of prose) or a
+:class:`~ui.render.code_block.CodeBlockView` (fenced code), and only the open
+tail is re-rendered on each update. So an update costs what arrived plus the
+unfinished block, never the whole message.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from ui.render.blocks import BlockSplitter, CodeBlock, OpenCode, ProseBlock
+from ui.render.code_block import CodeBlockView
+from ui.render.prose_view import ProseView
+
+Segment = ProseView | CodeBlockView
+
+
+class MessageBody(QWidget):
+    """One message's rendered Markdown; grows as text is appended.
+
+    Signals:
+        link_requested(QUrl): the user clicked a link. Nothing navigates by
+            itself; connect this to :func:`ui.render.links.confirm_and_open_link`.
+    """
+
+    link_requested = Signal(QUrl)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
+        # Pieces sit at the top; any extra height given to the body stays below them.
+        self._layout.addStretch(1)
+        self._splitter = BlockSplitter()
+        self._segments: list[Segment] = []
+        self._open_code: CodeBlockView | None = None
+        self._chunks: list[str] = []
+        self._stable_renders: list[int] = []
+        self._tail_renders = 0
+
+    # -- feeding ---------------------------------------------------------
+
+    def set_markdown(self, text: str) -> None:
+        """Show ``text`` as the whole message, replacing what was there."""
+        self.clear()
+        self.append(text)
+
+    def append(self, chunk: str) -> None:
+        """Add streamed text; re-renders only the unfinished tail."""
+        if not chunk:
+            return
+        self._chunks.append(chunk)
+        for block in self._splitter.feed(chunk):
+            if isinstance(block, ProseBlock):
+                self._render_stable_prose(block)
+            else:
+                self._render_stable_code(block)
+        self._render_tail()
+
+    def clear(self) -> None:
+        """Remove all content."""
+        for segment in self._segments:
+            self._layout.removeWidget(segment)
+            segment.hide()
+            segment.deleteLater()
+        self._reset_state()
+
+    # -- reading ---------------------------------------------------------
+
+    def markdown(self) -> str:
+        """The Markdown source received so far."""
+        if len(self._chunks) > 1:
+            self._chunks = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
+
+    def segments(self) -> list[Segment]:
+        """The rendered pieces in order: prose runs and code blocks."""
+        return list(self._segments)
+
+    def plain_text(self) -> str:
+        """The rendered text of every piece, prose and code, one after another."""
+        parts: list[str] = []
+        for segment in self._segments:
+            if isinstance(segment, ProseView):
+                parts.append(segment.plain_text())
+            else:
+                parts.append(segment.code())
+        return "\n".join(parts)
+
+    def stable_render_counts(self) -> list[int]:
+        """How many times each finished block has been rendered (1 each, ideally)."""
+        return list(self._stable_renders)
+
+    @property
+    def tail_renders(self) -> int:
+        """How many times the unfinished tail has been (re-)rendered."""
+        return self._tail_renders
+
+    # -- rendering -------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self._splitter = BlockSplitter()
+        self._segments = []
+        self._open_code = None
+        self._chunks = []
+        self._stable_renders = []
+        self._tail_renders = 0
+
+    def _count_stable_render(self, index: int | None = None) -> int:
+        if index is None:
+            self._stable_renders.append(0)
+            index = len(self._stable_renders) - 1
+        self._stable_renders[index] += 1
+        return index
+
+    def _render_stable_prose(self, block: ProseBlock) -> None:
+        self._count_stable_render()
+        self._prose_at_end().append_stable(block.text)
+
+    def _render_stable_code(self, block: CodeBlock) -> None:
+        self._count_stable_render()
+        view = self._open_code
+        if view is not None:
+            # This block streamed in: its lines are already shown.
+            view.finish(block.code)
+            self._open_code = None
+        else:
+            view = self._add_code_view(block.language)
+            view.set_code(block.code)
+
+    def _render_tail(self) -> None:
+        self._tail_renders += 1
+        open_code = self._splitter.tail_code
+        if open_code is not None:
+            self._show_open_code(open_code)
+            return
+        tail = self._splitter.tail_prose
+        last = self._segments[-1] if self._segments else None
+        if isinstance(last, ProseView):
+            last.set_tail(tail)
+        elif tail:
+            self._prose_at_end().set_tail(tail)
+
+    def _show_open_code(self, open_code: OpenCode) -> None:
+        last = self._segments[-1] if self._segments else None
+        if isinstance(last, ProseView):
+            last.set_tail("")
+        if self._open_code is None:
+            self._open_code = self._add_code_view(open_code.language)
+        self._open_code.sync(open_code.lines, open_code.partial)
+
+    def _prose_at_end(self) -> ProseView:
+        last = self._segments[-1] if self._segments else None
+        if isinstance(last, ProseView):
+            return last
+        view = ProseView(self)
+        view.link_requested.connect(self.link_requested)
+        self._add_segment(view)
+        return view
+
+    def _add_code_view(self, language: str) -> CodeBlockView:
+        view = CodeBlockView(language, self)
+        self._add_segment(view)
+        return view
+
+    def _add_segment(self, segment: Segment) -> None:
+        self._segments.append(segment)
+        self._layout.insertWidget(self._layout.count() - 1, segment)
