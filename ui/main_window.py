@@ -234,6 +234,6 @@ class MainWindow(QMainWindow):
 
     # Closing ---------------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.engine_thread.shutdown()
         super().closeEvent(event)

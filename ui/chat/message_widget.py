@@ -137,9 +137,8 @@ class MessageWidget(QFrame):
 
     def finish(self, message: Message, *, can_regenerate: bool) -> None:
         """The reply is done: show its final text, figures and status."""
-        if isinstance(self.body, MessageBody) and message.content != self.message.content:
-            if message.content != self.body.markdown():
-                self.body.set_markdown(message.content)
+        if isinstance(self.body, MessageBody) and message.content != self.body.markdown():
+            self.body.set_markdown(message.content)
         self.message = message
         self._can_regenerate = can_regenerate
         self._refresh_footer()
