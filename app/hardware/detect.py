@@ -38,9 +38,10 @@ def detect_machine(*, include_engine: bool = True) -> MachineInfo:
     if include_engine and engine is None:
         notes.append("llama-cpp-python is not installed or its library did not load")
     processor = _guard(cpu_name, "unknown processor", notes, "the processor name")
+    no_gpus: list[GpuDevice] = []
     gpus = _guard(
         lambda: _detect_gpus(os_name, arch, processor, memory.available, engine, notes),
-        [],
+        no_gpus,
         notes,
         "the graphics cards",
     )
@@ -87,7 +88,7 @@ def _engine_only_gpus(
     if engine is None:
         return []
     known = {gpu.backend for gpu in found}
-    extra = []
+    extra: list[GpuDevice] = []
     for backend in dict.fromkeys(d.backend for d in engine.devices if d.kind in ("gpu", "igpu")):
         if backend in known:
             continue

@@ -16,8 +16,10 @@ engine probe also asks llama.cpp's device list (see :mod:`app.hardware.engine_pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+_SECTION = re.compile(r"^([A-Za-z][\w-]*) :(.*)$")
 # Registry names (and old-style flags) as Hearth spells backends.
 _BACKEND_NAMES = {
     "cpu": "cpu",
@@ -73,13 +75,14 @@ def parse_system_info(text: str) -> SystemInfo:
         piece = piece.strip()
         if not piece:
             continue
-        if " : " in piece:  # "CUDA : ARCHS = 890" opens a backend's section
-            registry, _, piece = piece.partition(" : ")
-            current = backend_name(registry)
+        # "CUDA : ARCHS = 890" opens a backend's section; a backend with no features
+        # leaves only its name, run into the next one: "Vulkan : BLAS : ACCELERATE = 1".
+        while match := _SECTION.match(piece):
+            current = backend_name(match.group(1))
             features.setdefault(current, {})
-            piece = piece.strip()
-            if not piece:
-                continue
+            piece = match.group(2).strip()
+        if not piece:
+            continue
         name, sep, value = piece.partition("=")
         if not sep:
             continue

@@ -14,11 +14,13 @@ The memory a loaded model needs is the sum of four parts:
   little above what llama.cpp reports (Llama-3-8B, 8k context: 576 vs 560 MiB
   without flash attention, 314 vs 258 MiB with it);
 * **runtime**: a fixed 400 MB for the GPU context, cuBLAS / Metal workspaces and the
-  engine process itself.
+  engine process itself, counted where the compute runs.
 
 Where the parts go follows llama.cpp: ``n_gpu_layers = k`` offloads the output layer
 first, then the last ``k - 1`` transformer blocks with their share of the KV cache;
-``k = n_layers + 1`` is everything. The token embeddings always stay in RAM. A model
+``k = n_layers + 1`` is everything. The compute buffers and runtime go to the GPU
+as soon as one layer does; blocks left on the CPU need a compute buffer of their
+own. The token embeddings always stay in RAM. A model
 whose output head shares the embeddings (``output_tied``) gets a copy of them on
 the GPU.
 
@@ -101,7 +103,9 @@ class ModelShape:
     Built by :meth:`from_header` (a file on disk, with exact per-tensor sizes) or
     directly from catalog numbers; then ``layer_bytes`` / ``input_bytes`` /
     ``output_bytes`` are estimated from the architecture, assuming every tensor is
-    quantized alike.
+    quantized alike. Either way the parts add up to the file:
+    ``weights_bytes == input_bytes + sum(layer_bytes) + (0 if output_tied else output_bytes)``
+    (a tied head is a copy llama.cpp makes, not part of the file).
     """
 
     n_layers: int
@@ -278,6 +282,7 @@ class FitEstimate:
     ram_available: int
     unified_memory: bool
     verdict: FitVerdict
+    layers_chosen: bool = False  # n_gpu_layers came from the caller, not from the estimate
 
     @property
     def total_bytes(self) -> int:
@@ -319,11 +324,12 @@ class FitEstimate:
                 f" RAM ({format_gb(self.cpu_bytes)}, with {ram})."
             )
         if self.verdict is FitVerdict.CPU_ONLY:
-            why = (
-                f"the {self.device_name} has too little free memory for even one layer"
-                if self.device_name
-                else "no GPU that this engine build can use"
-            )
+            if self.layers_chosen and self.device_name:
+                why = "0 GPU layers were chosen for this model"
+            elif self.device_name:
+                why = f"the {self.device_name} has too little free memory for even one layer"
+            else:
+                why = "no GPU that this engine build can use"
             return f"Runs on the processor from RAM ({ram}): {why}."
         gpu = (
             f" and {self._gpu_budget_words()} on the {self.device_name}" if self.device_name else ""
@@ -377,6 +383,7 @@ def estimate_fit(
         ram_available=machine.available_ram,
         unified_memory=bool(gpu and gpu.unified_memory),
         verdict=_verdict(placement, shape, machine, gpu),
+        layers_chosen=n_gpu_layers is not None,
     )
 
 
@@ -447,8 +454,12 @@ def _shape_from_headers(headers: Sequence[GGUFHeader]) -> ModelShape:
         else:  # token_embd, rope tables, extra (e.g. draft) blocks: kept in RAM
             input_bytes += size
     tied = "output.weight" not in sizes
-    if tied:  # llama.cpp copies the token embeddings to serve as the output head
-        output_bytes += sizes.get("token_embd.weight", 0)
+    if tied:
+        # llama.cpp copies the token embeddings to the output layer's device to serve
+        # as the head; the final norm (a few KB) is counted with the input so that the
+        # parts in the file still add up to the file.
+        input_bytes += output_bytes
+        output_bytes = sizes.get("token_embd.weight", 0)
     weights = sum(header.weights_bytes for header in headers)
     head_count = first.head_count
     embedding = first.embedding_length
