@@ -8,7 +8,6 @@ a file can be broken (not a GGUF, truncated, absurd counts) into one clear error
 
 from __future__ import annotations
 
-import io
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +202,8 @@ def read_gguf_header(path: Path | str) -> GGUFHeader:
     path = Path(path)
     try:
         size = path.stat().st_size
-        with path.open("rb") as raw:
-            return _parse(io.BufferedReader(raw, buffer_size=1 << 20), path, size)  # type: ignore[arg-type]
+        with path.open("rb", buffering=1 << 20) as stream:
+            return _parse(stream, path, size)
     except FileNotFoundError:
         raise GGUFError(f"no file at {path}") from None
     except IsADirectoryError:
