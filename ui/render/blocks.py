@@ -48,8 +48,8 @@ class OpenCode:
 
     language: str
     lines: list[str] = field(default_factory=list)
-    # The incomplete last line, or None while it looks like the closing fence
-    # (so a fence being typed never flashes up as code).
+    # The incomplete last line; None when there is none or while it may still
+    # become the closing fence (so a fence being typed never flashes up as code).
     partial: str | None = None
 
 
@@ -108,6 +108,12 @@ def _closes(fence: _Fence, line: str) -> bool:
     )
 
 
+def _may_close(fence: _Fence, partial: str) -> bool:
+    """Whether an incomplete line could still turn out to be the closing fence."""
+    stripped = partial.strip(" \t")
+    return bool(stripped) and stripped == fence.char * len(stripped)
+
+
 class BlockSplitter:
     """Incremental Markdown block splitter; see the module docstring."""
 
@@ -152,7 +158,7 @@ class BlockSplitter:
         if fence is None:
             return None
         partial: str | None = self._partial.removesuffix("\r")
-        if not partial or _closes(fence, partial):
+        if not partial or _may_close(fence, partial):
             partial = None
         else:
             partial = _strip_indent(partial, fence.indent)

@@ -45,6 +45,7 @@ class MessageBody(QWidget):
         self._open_code: CodeBlockView | None = None
         self._chunks: list[str] = []
         self._stable_renders: list[int] = []
+        self._finished_blocks = 0
         self._tail_renders = 0
 
     # -- feeding ---------------------------------------------------------
@@ -113,21 +114,23 @@ class MessageBody(QWidget):
         self._open_code = None
         self._chunks = []
         self._stable_renders = []
+        self._finished_blocks = 0
         self._tail_renders = 0
 
-    def _count_stable_render(self, index: int | None = None) -> int:
-        if index is None:
+    def _count_stable_render(self, index: int) -> None:
+        # One slot per finished block; a block rendered again would count 2.
+        while len(self._stable_renders) <= index:
             self._stable_renders.append(0)
-            index = len(self._stable_renders) - 1
         self._stable_renders[index] += 1
-        return index
 
     def _render_stable_prose(self, block: ProseBlock) -> None:
-        self._count_stable_render()
+        self._count_stable_render(self._finished_blocks)
+        self._finished_blocks += 1
         self._prose_at_end().append_stable(block.text)
 
     def _render_stable_code(self, block: CodeBlock) -> None:
-        self._count_stable_render()
+        self._count_stable_render(self._finished_blocks)
+        self._finished_blocks += 1
         view = self._open_code
         if view is not None:
             # This block streamed in: its lines are already shown.
@@ -151,9 +154,6 @@ class MessageBody(QWidget):
             self._prose_at_end().set_tail(tail)
 
     def _show_open_code(self, open_code: OpenCode) -> None:
-        last = self._segments[-1] if self._segments else None
-        if isinstance(last, ProseView):
-            last.set_tail("")
         if self._open_code is None:
             self._open_code = self._add_code_view(open_code.language)
         self._open_code.sync(open_code.lines, open_code.partial)
@@ -173,5 +173,9 @@ class MessageBody(QWidget):
         return view
 
     def _add_segment(self, segment: Segment) -> None:
+        last = self._segments[-1] if self._segments else None
+        if isinstance(last, ProseView):
+            # Whatever was open in that prose run is finished or moved on.
+            last.set_tail("")
         self._segments.append(segment)
         self._layout.insertWidget(self._layout.count() - 1, segment)

@@ -72,8 +72,13 @@ class ProseView(QTextBrowser):
     # -- content ---------------------------------------------------------
 
     def append_stable(self, markdown: str) -> None:
-        """Render a finished block once, after the stable part, before the tail."""
+        """Render a finished block once, after the stable part.
+
+        The tail is dropped (the finished block was part of it); set the new
+        tail afterwards.
+        """
         self._cut_tail()
+        self._tail = ""
         rendered = render_markdown(
             markdown, self._link_color(), continue_list_at=self._next_list_number
         )
@@ -82,8 +87,6 @@ class ProseView(QTextBrowser):
         self._stable_end = self._end_position()
         last = self._document.lastBlock()
         self._stable_end_formats = (last.blockFormat(), last.charFormat())
-        if self._tail:
-            self._insert_tail()
 
     def set_tail(self, markdown: str) -> None:
         """Replace the unfinished tail (may be empty)."""
