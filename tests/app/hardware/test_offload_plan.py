@@ -187,3 +187,9 @@ def test_full_offload_notes_where_the_embeddings_stay(machines, shapes):
     plan = plan_offload(shapes["qwen25_7b_q4_k_m"], machines[LINUX_4090], 32768)
     assert plan.all_layers and plan.n_gpu_layers == 29
     assert "token embeddings stay in RAM" in plan.notes[-1]
+
+
+def test_gpu_layers_set_on_a_machine_without_a_usable_gpu_run_on_the_cpu(machines, shapes):
+    plan = plan_offload(shapes["llama3_8b_q4_k_m"], machines[LAPTOP], 8192, override=10)
+    assert plan.n_gpu_layers == 0 and plan.backend_used == "cpu"
+    assert plan.notes == ("The 10 GPU layers set for this model run on the CPU instead.",)
