@@ -14,6 +14,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # engine host processes in a bundled app
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--smoke-test"]:  # a bundle's self-check: no display, no user data
+        from app.smoke_test import run_smoke_test
+
+        return run_smoke_test()
     from app.cli.main import COMMANDS
 
     if args and (args[0] in COMMANDS or args[0] in ("-h", "--help")):
