@@ -43,6 +43,9 @@ from app.library.gguf_header import GGUFError, read_gguf_header
 
 # Progress events are sent in steps of this size, not for every tensor.
 PROGRESS_STEP = 0.02
+# Text is sent at most this often; a slow model's every token goes at once, a fast
+# model's tokens are joined, so the pipe costs nothing measurable.
+SEND_INTERVAL_SECONDS = 0.008
 
 
 def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ignore[type-arg]
@@ -174,6 +177,8 @@ class ModelHost:
         completion = 0
         first_token_at: float | None = None
         finish: FinishReason = "length"
+        pending: list[str] = []
+        last_send = 0.0
         for token in self._tokens(tokens, request):
             if first_token_at is None:
                 first_token_at = time.perf_counter()
@@ -186,15 +191,21 @@ class ModelHost:
             completion += 1
             text, stopped = stops.feed(decoder.decode(self.llm.detokenize([token])))
             if text:
-                send(TextChunk(request.request_id, text))
+                pending.append(text)
+                now = time.perf_counter()
+                if now - last_send >= SEND_INTERVAL_SECONDS:
+                    send(TextChunk(request.request_id, "".join(pending)))
+                    pending.clear()
+                    last_send = now
             if stopped:
                 finish = "stop"
                 break
             if completion >= sampling.max_tokens or self.llm.n_tokens >= n_ctx - 1:
                 break
-        tail = stops.flush(decoder.decode(b"", final=True)) if finish != "stop" else ""
-        if tail:
-            send(TextChunk(request.request_id, tail))
+        if finish != "stop":
+            pending.append(stops.flush(decoder.decode(b"", final=True)))
+        if "".join(pending):
+            send(TextChunk(request.request_id, "".join(pending)))
         ended = time.perf_counter()
         first = first_token_at or ended
         evaluated = max(1, len(tokens) - reused)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,11 +31,7 @@ SHAPES = json.loads((HARDWARE_TESTS / "model_shapes.json").read_text(encoding="u
 
 
 def read_header(path: Path) -> GGUFHeader:
-    # read_gguf_header leaves a wrapping BufferedReader to the garbage collector, which
-    # warns "unclosed file" (reported to its owner); only that warning is silenced here.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "unclosed file", ResourceWarning)
-        return read_gguf_header(path)
+    return read_gguf_header(path)
 
 
 def machine(name: str) -> MachineInfo:
