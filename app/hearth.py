@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from app.chat.service import ChatService, model_key
 from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
+from app.hardware import MachineInfo, detect_machine
+from app.hardware.offload import plan_offload
+from app.library.fit import ModelShape
 from app.library.gguf_header import read_gguf_header
 from app.library.local_models import LocalModel, list_local_models, resolve_model
 from app.logging_setup import configure_logging
@@ -36,6 +39,7 @@ class Hearth:
     engine: Engine
     chat: ChatService
     interrupted_on_start: int = 0
+    _machine: MachineInfo | None = None
 
     @classmethod
     def open(cls, paths: HearthPaths | None = None) -> Hearth:
@@ -61,14 +65,27 @@ class Hearth:
     def resolve_model(self, name_or_path: str) -> LocalModel:
         return resolve_model(name_or_path, self.paths.models)
 
+    def machine(self) -> MachineInfo:
+        """This computer, probed once per session (memory figures at that moment)."""
+        if self._machine is None:
+            self._machine = detect_machine()
+        return self._machine
+
     def load_request(self, model: LocalModel) -> LoadRequest:
-        """How to load ``model``, from its saved settings and its header."""
+        """How to load ``model``: its saved settings, its header and this machine's memory."""
         settings = self.model_settings.get(model_key(str(model.path)))
-        trained = read_gguf_header(model.path).context_length or DEFAULT_CONTEXT
+        header = read_gguf_header(model.path)
+        trained = header.context_length or DEFAULT_CONTEXT
         n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
+        plan = plan_offload(
+            ModelShape.from_header(header), self.machine(), n_ctx, override=settings.gpu_layers
+        )
+        arguments = plan.llama_kwargs()
         return LoadRequest(
             model_path=str(model.path),
             n_ctx=n_ctx,
-            n_gpu_layers=settings.gpu_layers if settings.gpu_layers is not None else 0,
+            n_gpu_layers=arguments["n_gpu_layers"],
+            flash_attn=arguments["flash_attn"],
             chat_template_override=settings.chat_template_override,
+            offload_reason=plan.reason,
         )

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import bench_cmd, chat_cmd, conversations_cmd, models_cmd
+from app.cli import bench_cmd, chat_cmd, conversations_cmd, models_cmd, system_cmd
 
-COMMANDS = ("chat", "conversations", "models", "bench")
+COMMANDS = ("chat", "conversations", "models", "bench", "system")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     conversations_cmd.add_parser(commands)
     models_cmd.add_parser(commands)
     bench_cmd.add_parser(commands)
+    system_cmd.add_parser(commands)
     return parser
 
 

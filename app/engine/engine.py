@@ -7,12 +7,16 @@ dies, the error says how, and the next request starts a new host and reloads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
-from app.engine.errors import EngineCrashed, EngineError
+from app.engine.errors import EngineCrashed, EngineError, ModelLoadError
 from app.engine.process import EngineProcess, OnPrompt, OnText
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
+
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -43,20 +47,40 @@ class Engine:
         """Loads ``request``'s model in a new host; the old one ends only on success."""
         if self._log_path and request.log_path is None:
             request = _with_log(request, self._log_path)
-        candidate = EngineProcess()
-        self._loading = candidate
         try:
-            info = candidate.load(request, on_progress)
-        except BaseException:
-            candidate.close()
-            raise
-        finally:
-            self._loading = None
+            candidate, info = self._start(request, on_progress)
+        except (ModelLoadError, EngineCrashed) as error:
+            if request.n_gpu_layers == 0:
+                raise
+            # The GPU could not take it (driver, memory, unsupported op): use the CPU.
+            log.warning("GPU load failed, falling back to the CPU: %s", error)
+            request = replace(
+                request,
+                n_gpu_layers=0,
+                flash_attn=False,
+                offload_reason=f"On the CPU: loading on the GPU failed ({error})",
+            )
+            candidate, info = self._start(request, on_progress)
+        info = replace(info, offload_reason=request.offload_reason)
+        candidate.info = info
         with self._lock:
             previous, self._process, self._request = self._process, candidate, request
         if previous:
             previous.close()
         return info
+
+    def _start(
+        self, request: LoadRequest, on_progress: Callable[[float], None] | None
+    ) -> tuple[EngineProcess, ModelInfo]:
+        candidate = EngineProcess()
+        self._loading = candidate
+        try:
+            return candidate, candidate.load(request, on_progress)
+        except BaseException:
+            candidate.close()
+            raise
+        finally:
+            self._loading = None
 
     def cancel_load(self) -> None:
         loading = self._loading
@@ -116,8 +140,6 @@ class Engine:
 
 
 def _with_log(request: LoadRequest, log_path: str) -> LoadRequest:
-    from dataclasses import replace
-
     return replace(request, log_path=log_path)
 
 

@@ -34,6 +34,8 @@ class LoadRequest:
     n_batch: int = 512
     flash_attn: bool = False
     log_path: str | None = None
+    # Why this many layers go to the GPU, in plain words (shown to the user).
+    offload_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class ModelInfo:
     system_info: str
     template_source: Literal["model", "override", "default"]
     load_seconds: float
+    offload_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,12 @@ def test_interactive_chat_ctrl_c_stops_a_reply_and_keeps_it(hearth_home: Path):
     assert len(conversations) == 2  # /new started a second one
     story = store.active_path(conversations[-1].id)
     assert story[-1].status == "stopped" and story[-1].content
+
+
+def test_system_describes_this_machine_and_the_load_plan(hearth_home: Path, capsys):
+    code, out, _ = run(capsys, "system")
+    assert code == 0
+    assert "Memory:" in out and "Engine:" in out and "llama-cpp-python 0.3.36" in out
+    assert "SmolLM2-135M-Instruct: " in out
+    code, out, _ = run(capsys, "system", "--json")
+    assert code == 0 and json.loads(out)["total_ram"] > 0
