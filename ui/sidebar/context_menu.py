@@ -1,0 +1,35 @@
+"""The right-click menu of a conversation row: rename, export, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+
+@dataclass(frozen=True)
+class ConversationMenuActions:
+    """What each entry does, for one conversation."""
+
+    rename: Callable[[], None]
+    export_markdown: Callable[[], None]
+    export_json: Callable[[], None]
+    delete: Callable[[], None]
+
+
+def build_conversation_menu(parent: QWidget, actions: ConversationMenuActions) -> QMenu:
+    """A menu with Rename, the two exports and Delete (keys shown as hints)."""
+    menu = QMenu(parent)
+    rename = menu.addAction("Rename")
+    rename.setShortcut(QKeySequence("F2"))
+    rename.triggered.connect(actions.rename)
+    menu.addSeparator()
+    menu.addAction("Export as Markdown…").triggered.connect(actions.export_markdown)
+    menu.addAction("Export as JSON…").triggered.connect(actions.export_json)
+    menu.addSeparator()
+    delete = menu.addAction("Delete")
+    delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+    delete.triggered.connect(actions.delete)
+    return menu
