@@ -1,0 +1,231 @@
+"""The per-model settings dialog: custom instructions, sampling, loading and the template.
+
+:class:`ModelSettingsDialog` edits a copy of one model's
+:class:`~app.store.records.ModelSettings`; nothing is saved by the dialog itself (see
+:func:`ui.settings.edit.edit_model_settings`). "Reset to defaults" fills in the defaults,
+which are kept only if the user then presses Save.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store.records import ModelSettings
+from ui.settings import help_text
+from ui.settings.fields import GpuLayersSpinBox, SeedField
+
+# Used as the context ceiling when the model file does not say what it was trained for.
+_UNKNOWN_CONTEXT_CEILING = 1 << 20
+_MAX_REPLY_TOKENS = 1 << 20
+_CONTEXT_STEP = 1024
+
+
+def _double_spin(minimum: float, maximum: float, step: float, decimals: int = 2) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setDecimals(decimals)
+    return spin
+
+
+def _int_spin(minimum: int, maximum: int, step: int = 1) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    return spin
+
+
+def _set_height_in_lines(edit: QPlainTextEdit, lines: int) -> None:
+    # Tall enough to see a paragraph; the dialog scrolls rather than growing off-screen.
+    margins = edit.contentsMargins()
+    frame = 2 * edit.frameWidth() + margins.top() + margins.bottom()
+    height = edit.fontMetrics().lineSpacing() * lines + frame + 8
+    edit.setFixedHeight(height)
+
+
+def _add_row(form: QFormLayout, label_text: str, field: QWidget, tooltip: str) -> None:
+    label = QLabel(label_text)
+    label.setBuddy(field)
+    # The explanation shows over the label and the field alike.
+    label.setToolTip(tooltip)
+    field.setToolTip(tooltip)
+    field.setAccessibleName(label_text.replace("&", ""))
+    field.setAccessibleDescription(tooltip)
+    form.addRow(label, field)
+
+
+class ModelSettingsDialog(QDialog):
+    """Edits one model's settings; read the result with :meth:`settings` after Save."""
+
+    def __init__(
+        self,
+        current: ModelSettings,
+        display_name: str,
+        trained_context: int | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._model_key = current.model_key
+        self.setWindowTitle(f"Settings for {display_name}")
+        self.setModal(True)
+        context_ceiling = (
+            trained_context if trained_context and trained_context > 0 else _UNKNOWN_CONTEXT_CEILING
+        )
+
+        self.system_prompt_edit = QPlainTextEdit()
+        self.system_prompt_edit.setPlaceholderText(
+            "For example: You are a patient tutor. Answer briefly and explain your steps."
+        )
+        self.system_prompt_edit.setToolTip(help_text.SYSTEM_PROMPT)
+        self.system_prompt_edit.setAccessibleName("Custom instructions")
+        self.system_prompt_edit.setTabChangesFocus(True)
+        _set_height_in_lines(self.system_prompt_edit, 6)
+
+        self.temperature_spin = _double_spin(0.0, 2.0, 0.05)
+        self.top_p_spin = _double_spin(0.0, 1.0, 0.01)
+        self.top_k_spin = _int_spin(0, 1000)
+        self.top_k_spin.setSpecialValueText("Off")
+        self.min_p_spin = _double_spin(0.0, 1.0, 0.01)
+        self.repeat_penalty_spin = _double_spin(1.0, 2.0, 0.05)
+        self.seed_edit = SeedField()
+        self.max_tokens_spin = _int_spin(1, _MAX_REPLY_TOKENS, 256)
+        self.max_tokens_spin.setSuffix(" tokens")
+        self.context_spin = _int_spin(0, context_ceiling, _CONTEXT_STEP)
+        self.context_spin.setSpecialValueText("Model default")
+        self.context_spin.setSuffix(" tokens")
+        self.gpu_layers_spin = GpuLayersSpinBox()
+
+        self.template_edit = QPlainTextEdit()
+        self.template_edit.setPlaceholderText("Empty: use the template in the model file")
+        self.template_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.template_edit.setToolTip(help_text.CHAT_TEMPLATE)
+        self.template_edit.setAccessibleName("Chat template override")
+        self.template_edit.setTabChangesFocus(True)
+        self.template_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        _set_height_in_lines(self.template_edit, 6)
+
+        instructions_box = QGroupBox("Custom instructions")
+        QVBoxLayout(instructions_box).addWidget(self.system_prompt_edit)
+
+        sampling_box = QGroupBox("How replies are written")
+        sampling = QFormLayout(sampling_box)
+        _add_row(sampling, "&Temperature", self.temperature_spin, help_text.TEMPERATURE)
+        _add_row(sampling, "Top-&p", self.top_p_spin, help_text.TOP_P)
+        _add_row(sampling, "Top-&k", self.top_k_spin, help_text.TOP_K)
+        _add_row(sampling, "&Min-p", self.min_p_spin, help_text.MIN_P)
+        _add_row(sampling, "&Repeat penalty", self.repeat_penalty_spin, help_text.REPEAT_PENALTY)
+        _add_row(sampling, "&Seed", self.seed_edit, help_text.SEED)
+        _add_row(sampling, "Longest repl&y", self.max_tokens_spin, help_text.MAX_TOKENS)
+
+        loading_box = QGroupBox("Loading the model")
+        loading = QFormLayout(loading_box)
+        _add_row(loading, "&Context length", self.context_spin, help_text.CONTEXT_LENGTH)
+        _add_row(loading, "&GPU layers", self.gpu_layers_spin, help_text.GPU_LAYERS)
+        if trained_context and trained_context > 0:
+            trained = QLabel(f"This model was trained for up to {trained_context:,} tokens.")
+            trained.setWordWrap(True)
+            loading.addRow(trained)
+
+        template_box = QGroupBox("Chat template (advanced)")
+        QVBoxLayout(template_box).addWidget(self.template_edit)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        for box in (instructions_box, sampling_box, loading_box, template_box):
+            content_layout.addWidget(box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        self.save_button = self._button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = self._button(QDialogButtonBox.StandardButton.Cancel)
+        self.reset_button = self._button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        self.reset_button.setText("Reset to defaults")
+        self.reset_button.setToolTip("Fill in Hearth's defaults; nothing changes until you save")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.reset_button.clicked.connect(self.reset_to_defaults)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.buttons)
+        self.resize(520, 640)
+
+        self.set_values(current)
+        self.system_prompt_edit.setFocus()
+
+    def _button(self, which: QDialogButtonBox.StandardButton) -> QPushButton:
+        button: QAbstractButton | None = self.buttons.button(which)
+        assert isinstance(button, QPushButton)
+        return button
+
+    def set_values(self, settings: ModelSettings) -> None:
+        """Fill every field from ``settings``."""
+        self.system_prompt_edit.setPlainText(settings.system_prompt)
+        self.temperature_spin.setValue(settings.temperature)
+        self.top_p_spin.setValue(settings.top_p)
+        self.top_k_spin.setValue(settings.top_k)
+        self.min_p_spin.setValue(settings.min_p)
+        self.repeat_penalty_spin.setValue(settings.repeat_penalty)
+        self.seed_edit.set_seed(settings.seed)
+        self.max_tokens_spin.setValue(settings.max_tokens)
+        # 0 is the spin box's "Model default".
+        self.context_spin.setValue(settings.context_length or 0)
+        self.gpu_layers_spin.set_layers(settings.gpu_layers)
+        self.template_edit.setPlainText(settings.chat_template_override or "")
+
+    def reset_to_defaults(self) -> None:
+        """Show the defaults in every field (saved only if the user presses Save)."""
+        self.set_values(ModelSettings(model_key=self._model_key))
+
+    def settings(self) -> ModelSettings:
+        """The values in the fields now."""
+        # Make sure a number still being typed counts, even if focus never left the box.
+        for spin in (
+            self.temperature_spin,
+            self.top_p_spin,
+            self.top_k_spin,
+            self.min_p_spin,
+            self.repeat_penalty_spin,
+            self.max_tokens_spin,
+            self.context_spin,
+            self.gpu_layers_spin,
+        ):
+            spin.interpretText()
+        template = self.template_edit.toPlainText()
+        return ModelSettings(
+            model_key=self._model_key,
+            system_prompt=self.system_prompt_edit.toPlainText().strip(),
+            temperature=round(self.temperature_spin.value(), 4),
+            top_p=round(self.top_p_spin.value(), 4),
+            top_k=self.top_k_spin.value(),
+            min_p=round(self.min_p_spin.value(), 4),
+            repeat_penalty=round(self.repeat_penalty_spin.value(), 4),
+            seed=self.seed_edit.seed(),
+            max_tokens=self.max_tokens_spin.value(),
+            context_length=self.context_spin.value() or None,
+            gpu_layers=self.gpu_layers_spin.layers(),
+            chat_template_override=template if template.strip() else None,
+        )

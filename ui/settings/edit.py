@@ -1,0 +1,28 @@
+"""Opening the settings dialog for one model and saving what the user chose."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QWidget
+
+from app.store.model_settings import ModelSettingsStore
+from app.store.records import ModelSettings
+from ui.settings.dialog import ModelSettingsDialog
+
+
+def edit_model_settings(
+    parent: QWidget | None,
+    store: ModelSettingsStore,
+    model_key: str,
+    display_name: str,
+    trained_context: int | None,
+) -> ModelSettings | None:
+    """Show the dialog (modal); on Save, store the settings and return them, else ``None``."""
+    dialog = ModelSettingsDialog(store.get(model_key), display_name, trained_context, parent)
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        settings = dialog.settings()
+        store.save(settings)
+        return settings
+    finally:
+        dialog.deleteLater()
