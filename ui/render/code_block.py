@@ -8,15 +8,17 @@ only the lines that changed.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -26,47 +28,41 @@ from ui.render.highlighter import CodeHighlighter
 _COPIED_FEEDBACK_MS = 1500
 
 
-class _CodeText(QPlainTextEdit):
-    """Read-only monospace code that is as tall as its lines and never wraps."""
+class _CodeText(QTextEdit):
+    """Read-only monospace code that is as tall as its lines and never wraps.
+
+    A QTextEdit rather than a QPlainTextEdit: the plain editor walks every
+    visible line when its size changes, and this view shows all its lines.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        self.setAcceptRichText(False)
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.document().setUndoRedoEnabled(False)
-        self.document().blockCountChanged.connect(self._fit_height)
+        document = self.document()
+        document.setUndoRedoEnabled(False)
+        document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        document.documentLayout().documentSizeChanged.connect(self._fit_height)
         self.horizontalScrollBar().rangeChanged.connect(self._fit_height)
         self._fit_height()
 
     def _fit_height(self) -> None:
-        lines = self.document().blockCount()
         margins = self.contentsMargins()
-        height = (
-            lines * self.fontMetrics().lineSpacing()
-            + int(2 * self.document().documentMargin())
-            + margins.top()
-            + margins.bottom()
-            + 2
-        )
+        height = math.ceil(self.document().size().height()) + margins.top() + margins.bottom()
         bar = self.horizontalScrollBar()
         if bar.maximum() > 0:
             height += bar.sizeHint().height()
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._fit_height()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         # Sideways scrolling is ours; up and down belong to the chat's scroll area.

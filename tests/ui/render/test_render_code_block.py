@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextBlock
+from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette, QTextBlock
 from pytestqt.qtbot import QtBot
 
 from ui.render.code_block import CodeBlockView
@@ -132,9 +132,10 @@ def test_code_block_height_fits_its_lines(make_body: MakeBody, qtbot: QtBot) -> 
     short = view.editor.height()
     body.set_markdown("```\n" + "\n".join(str(n) for n in range(12)) + "\n```")
     (view,) = code_views(body)
-    line = view.editor.fontMetrics().lineSpacing()
+    line = QFontMetrics(view.editor.document().defaultFont()).lineSpacing()
     assert view.editor.height() >= short + 11 * line
-    bottom = view.editor.blockBoundingGeometry(view.editor.document().lastBlock()).bottom()
+    document = view.editor.document()
+    bottom = document.documentLayout().blockBoundingRect(document.lastBlock()).bottom()
     # Once laid out, every line is visible without scrolling.
     qtbot.waitUntil(lambda: view.editor.viewport().height() >= bottom)
     assert view.editor.verticalScrollBar().maximum() == 0
