@@ -1,8 +1,12 @@
-"""The sidebar's search box: Esc leaves search, Down moves into the hits, Enter opens one."""
+"""The sidebar's search box: Esc leaves search, Down moves into the hits, Enter opens one.
+
+Esc is claimed through Qt's shortcut-override step while there is text, so a window-wide
+Esc shortcut (such as Stop) does not take the key away from the search box.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
@@ -25,6 +29,17 @@ class SearchField(QLineEdit):
         self.setPlaceholderText("Search chats")
         self.setClearButtonEnabled(True)
         self.setAccessibleName("Search conversations")
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.text()
+        ):
+            event.accept()  # deliver Esc here as a key press, not to a shortcut
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QLabel,
     QMenu,
     QPushButton,
@@ -109,6 +110,7 @@ class ConversationSidebar(QWidget):
         self._open_id: int | None = None
         self._pending_undo: _PendingUndo | None = None
         self._menu: QMenu | None = None
+        self._refresh_after_edit = False
         self._runner = BackgroundRunner(self)
 
         self.new_chat_button = QPushButton("New chat", self)
@@ -121,10 +123,13 @@ class ConversationSidebar(QWidget):
         self.list_view = ConversationListView(self)
         self.list_view.setAccessibleName("Conversations")
         self.list_view.setModel(self.list_model)
-        self.list_view.setItemDelegate(ConversationDelegate(self.list_view))
+        delegate = ConversationDelegate(self.list_view)
+        self.list_view.setItemDelegate(delegate)
+        # Queued: by then the view has left its editing state.
+        delegate.closeEditor.connect(self._refresh_if_deferred, Qt.ConnectionType.QueuedConnection)
 
         self.results_model = SearchResultsModel(self)
-        self.results_view = KeyboardListView(self)
+        self.results_view = KeyboardListView(self, claims_escape=True)
         self.results_view.setAccessibleName("Search results")
         self.results_view.setModel(self.results_model)
         self.results_view.setItemDelegate(SearchHitDelegate(self.results_view))
@@ -163,7 +168,6 @@ class ConversationSidebar(QWidget):
         self.list_view.open_requested.connect(self._open_index)
         self.list_view.delete_requested.connect(self._delete_index)
         self.list_view.menu_requested.connect(self._show_menu)
-        self.list_view.escape_pressed.connect(self.focus_search)
         self.list_model.title_edited.connect(self._save_title)
 
         self.search_field.textChanged.connect(self._on_search_text)
@@ -183,20 +187,34 @@ class ConversationSidebar(QWidget):
     # Public API ------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the list from the store, keeping the highlighted conversation."""
+        """Reload the list from the store, keeping the highlighted row and the scroll.
+
+        While a title is being edited the reload waits until the editor closes, so a
+        refresh from elsewhere never throws away what the user is typing.
+        """
+        if self.list_view.state() == QAbstractItemView.State.EditingState:
+            self._refresh_after_edit = True
+            return
+        self._refresh_after_edit = False
         keep = self._id_at(self.list_view.currentIndex())
+        scroll = self.list_view.verticalScrollBar().value()
         self.list_model.set_conversations(self._store.list_conversations())
+        self.list_view.verticalScrollBar().setValue(scroll)
         if self._open_id is not None and self.list_model.row_of(self._open_id) is None:
             self._open_id = None
         target = keep if keep is not None else self._open_id
         if target is not None:
             self._highlight(target)
 
+    def _refresh_if_deferred(self) -> None:
+        if self._refresh_after_edit:
+            self.refresh()
+
     def select_conversation(self, conversation_id: int) -> None:
         """Show ``conversation_id`` as the open one (no signal; the window asked for it)."""
         if self.list_model.row_of(conversation_id) is None:
             self.refresh()
-        if self.list_model.row_of(conversation_id) is None:
+        if self.list_model.row_of(conversation_id) is None and not self._refresh_after_edit:
             self._open_id = None
             self.list_view.clearSelection()
             return

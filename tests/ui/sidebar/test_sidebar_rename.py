@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 from pytestqt.qtbot import QtBot
 
 from app.store import ConversationStore
@@ -88,3 +88,51 @@ def test_context_menu_rename_and_an_empty_title_is_refused(
     qtbot.waitUntil(lambda: rename_editor(view) is None)
     assert titles_shown(view) == ["Named"]
     assert store.get_conversation(target.id).title == "Named"
+
+
+def test_menu_key_opens_the_menu_for_the_keyboard_row(
+    qtbot: QtBot, store: ConversationStore, make_sidebar: SidebarFactory
+) -> None:
+    target = store.create_conversation("Second", None)
+    store.create_conversation("First", None)
+    sidebar = make_sidebar(store)
+    view = sidebar.list_view
+    click_row(qtbot, view, 0)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+
+    qtbot.keyClick(view, Qt.Key.Key_Menu)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    click_menu_item(qtbot, menu, "Rename")
+    qtbot.waitUntil(lambda: rename_editor(view) is not None)
+    editor = rename_editor(view)
+    assert editor is not None
+    _type_title(qtbot, editor, "Renamed from the keyboard")
+    qtbot.keyClick(editor, Qt.Key.Key_Enter)
+
+    qtbot.waitUntil(lambda: rename_editor(view) is None)
+    assert store.get_conversation(target.id).title == "Renamed from the keyboard"
+
+
+def test_a_refresh_while_renaming_waits_for_the_editor(
+    qtbot: QtBot, store: ConversationStore, make_sidebar: SidebarFactory
+) -> None:
+    target = store.create_conversation("Being renamed", None)
+    sidebar = make_sidebar(store)
+    view = sidebar.list_view
+    click_row(qtbot, view, 0)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: rename_editor(view) is not None)
+    editor = rename_editor(view)
+    assert editor is not None
+    _type_title(qtbot, editor, "Half typ")
+
+    store.create_conversation("Arrived meanwhile", None)
+    sidebar.refresh()  # e.g. a reply finished in another chat
+
+    assert rename_editor(view) is editor
+    qtbot.keyClicks(editor, "ed")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: titles_shown(view) == ["Arrived meanwhile", "Half typed"])
+    assert store.get_conversation(target.id).title == "Half typed"

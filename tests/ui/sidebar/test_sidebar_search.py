@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.store import ConversationStore, Database, SearchHit
@@ -211,3 +213,37 @@ def test_results_of_an_older_query_never_replace_newer_ones(
     qtbot.waitUntil(lambda: store.queries[-1:] == ["train"] and len(_hit_rows(sidebar)) == 1)
     assert "Trip plans" in _hit_rows(sidebar)[0]
     assert not any(any("Baking bread" in text for text in snapshot) for snapshot in shown)
+
+
+def test_esc_leaves_search_even_when_the_window_binds_esc(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    _fill(store)
+    window = QWidget()
+    qtbot.addWidget(window)
+    sidebar = ConversationSidebar(store, window)
+    QVBoxLayout(window).addWidget(sidebar)
+    stops: list[str] = []
+    QShortcut(QKeySequence(Qt.Key.Key_Escape), window, lambda: stops.append("stop"))
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        _type_search(qtbot, sidebar, "sourdough")
+        qtbot.waitUntil(lambda: len(_hit_rows(sidebar)) == 2)
+        qtbot.keyClick(sidebar.search_field, Qt.Key.Key_Down)
+
+        qtbot.keyClick(sidebar.results_view, Qt.Key.Key_Escape)
+        assert sidebar.search_field.text() == ""
+        assert sidebar.list_view.isVisible()
+
+        _type_search(qtbot, sidebar, "fridge")
+        qtbot.waitUntil(lambda: len(_hit_rows(sidebar)) == 1)
+        qtbot.keyClick(sidebar.search_field, Qt.Key.Key_Escape)
+        assert sidebar.search_field.text() == ""
+        assert stops == []
+
+        # With nothing to leave, Esc belongs to the window again (e.g. to stop a reply).
+        qtbot.keyClick(sidebar.search_field, Qt.Key.Key_Escape)
+        assert stops == ["stop"]
+    finally:
+        assert sidebar.stop_background_work(10_000)
