@@ -116,7 +116,6 @@ class MainWindow(QMainWindow):
         self.chat.conversations_changed.connect(self._conversations_changed)
         self.chat.reload_requested.connect(self.reload_model)
         self.chat_view.link_requested.connect(self._link)
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_chat)
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence.StandardKey.Find, self, self.sidebar.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.chat.stop)
@@ -235,5 +234,6 @@ class MainWindow(QMainWindow):
     # Closing ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sidebar.stop_background_work()
         self.engine_thread.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,203 @@
+"""How responsive the window stays while a long conversation renders a fast stream.
+
+Opens the real main window on a private HEARTH_HOME holding a long conversation
+(default 200 messages, with code), then streams a reply two ways:
+
+1. a synthetic source on another thread at 1,000 tokens/s (Markdown with code fences),
+   through the same queued signal the engine worker uses;
+2. the real starter model through the engine.
+
+A timer asks to run every 5 ms; how late each tick runs is the event loop's delay, the
+lag a person feels. Prints p50, p99 and worst for each, and a baseline with no stream.
+Targets: p99 under 16 ms, worst under 50 ms.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_gui_responsiveness.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+TICK_MS = 5
+SYNTHETIC_PIECES = [
+    "Here ",
+    "is ",
+    "a ",
+    "function",
+    ":\n\n",
+    "```python\n",
+    "def ",
+    "add",
+    "(a, ",
+    "b):\n",
+    "    return ",
+    "a + b\n",
+    "```\n\n",
+    "It ",
+    "adds ",
+    "two ",
+    "**numbers**",
+    ". ",
+    "- one\n",
+    "- two\n\n",
+    "| a | b |\n",
+    "|---|---|\n",
+    "| 1 | 2 |\n\n",
+    "More ",
+    "text ",
+    "follows. ",
+]
+
+
+class LoopLatency:
+    """Records how late a 5 ms timer fires: the event loop's responsiveness."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer()
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.delays.clear()
+        self._clock.start()
+        self._last = 0.0
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = self._clock.nsecsElapsed() / 1e6
+        if self._last:
+            self.delays.append(max(0.0, now - self._last - TICK_MS))
+        self._last = now
+
+    def summary(self) -> str:
+        if not self.delays:
+            return "no samples"
+        ordered = sorted(self.delays)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return (
+            f"p50 {statistics.median(ordered):5.1f} ms  p99 {p99:5.1f} ms  "
+            f"worst {ordered[-1]:5.1f} ms  ({len(ordered)} ticks)"
+        )
+
+
+def fill_history(hearth, messages: int) -> int:
+    store = hearth.conversations
+    conversation = store.create_conversation("A long conversation", None)
+    parent = None
+    body = "".join(SYNTHETIC_PIECES) * 6
+    for index in range(messages // 2):
+        user = store.add_message(conversation.id, parent, "user", f"Question {index}?")
+        parent = store.add_message(conversation.id, user.id, "assistant", body).id
+    return conversation.id
+
+
+def wait(app: QApplication, seconds: float, until=lambda: False) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not until():
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["HEARTH_HOME"] = tempfile.mkdtemp(prefix="hearth-bench-")
+    app = QApplication([])
+    from app.hearth import Hearth
+    from app.store.records import Message
+    from ui.main_window import MainWindow
+
+    hearth = Hearth.open()
+    conversation = fill_history(hearth, args.messages)
+    window = MainWindow(hearth)
+    window.show()
+    window.start()
+    wait(app, 60, lambda: window.chat.model_ready)
+    started = time.perf_counter()
+    window.chat.show_conversation(conversation)
+    print(
+        f"Opened a {args.messages}-message conversation in "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms"
+    )
+    latency = LoopLatency()
+
+    latency.start()
+    wait(app, 2.0)
+    latency.stop()
+    print(f"idle                         {latency.summary()}")
+
+    # 1. Synthetic stream at 1,000 tokens/s from another thread, through the worker's signal.
+    reply = hearth.conversations.add_message(
+        conversation,
+        hearth.conversations.active_path(conversation)[-1].id,
+        "assistant",
+        "",
+        status="streaming",
+    )
+    window.chat.conversation_id = conversation
+    window.chat.streaming_conversation = conversation
+    window.chat_view.begin_reply(reply)
+    stop = threading.Event()
+
+    def produce() -> None:
+        index = 0
+        next_at = time.perf_counter()
+        while not stop.is_set():
+            window.worker.text.emit(SYNTHETIC_PIECES[index % len(SYNTHETIC_PIECES)])
+            index += 1
+            next_at += 0.001
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+
+    producer = threading.Thread(target=produce)
+    latency.start()
+    producer.start()
+    wait(app, args.seconds)
+    stop.set()
+    producer.join()
+    latency.stop()
+    streamed = len(window.chat_view.widget_for(reply.id).plain_text())
+    print(
+        f"synthetic 1,000 tok/s        {latency.summary()}  "
+        f"[{window.chat_view.coalescer.deliveries} repaints, {streamed:,} chars shown]"
+    )
+    window.chat.streaming_conversation = None
+    hearth.conversations.update_message(reply.id, status="complete")
+
+    # 2. The real model through the engine worker.
+    window.chat.show_conversation(conversation)
+    window.chat.model_ready = True
+    latency.start()
+    window.chat.send("Write a long story about a lighthouse, with a code example.")
+    wait(app, 120, lambda: not window.chat.busy)
+    latency.stop()
+    print(f"real model (starter)         {latency.summary()}")
+    window.close()
+    hearth.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
