@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
 
 TICK_MS = 5
 SYNTHETIC_PIECES = [
@@ -125,7 +125,6 @@ def main() -> int:
     os.environ["HEARTH_HOME"] = tempfile.mkdtemp(prefix="hearth-bench-")
     app = QApplication([])
     from app.hearth import Hearth
-    from app.store.records import Message
     from ui.main_window import MainWindow
 
     hearth = Hearth.open()

@@ -110,11 +110,11 @@ def test_editing_an_earlier_message_starts_a_new_version(qtbot, open_window):
     assert editor is not None
     editor.selectAll()
     qtbot.keyClicks(editor, "Name a colour.")
-    send = [
+    send = next(
         b
         for b in first_question.findChildren(type(first_question.edit_button))
         if b.text() == "Send"
-    ][0]
+    )
     qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
     wait_for_reply(qtbot, window)
     widgets = window.chat_view.widgets
