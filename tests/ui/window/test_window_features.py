@@ -104,6 +104,8 @@ def test_a_reply_cut_off_by_killing_hearth_shows_as_interrupted(qtbot, open_wind
         child.wait(10)
     finally:
         child.kill()
+        child.wait()
+        child.stdout.close()
     assert len(streamed) >= 120
 
     window = open_window()
