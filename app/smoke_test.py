@@ -107,11 +107,11 @@ def format_report(report: SmokeReport) -> str:
     return "\n".join(lines)
 
 
-def run_smoke_test(out: TextIO | None = None) -> int:
+def run_smoke_test(out: TextIO | None = None, model_path: Path | None = None) -> int:
     """Runs :func:`smoke_check` and prints its report; 0 on success, 1 on any error."""
     stream = out if out is not None else sys.stdout
     try:
-        report = smoke_check()
+        report = smoke_check(model_path)
     except Exception as error:  # every failure is a failed check, reported plainly
         _write(stream, f"Hearth smoke test: FAILED: {type(error).__name__}: {error}")
         return 1
