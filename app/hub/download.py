@@ -185,12 +185,17 @@ class _FileDownload:
             self.target.parent, self.remote.size - self.have, self.settings.space_margin_bytes
         )
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.part, "ab", buffering=0) as out:
-            stop = self._hash_existing() if self.have else None
-            if stop is None:
-                stop = self._transfer(out)
-            if stop is None:
-                os.fsync(out.fileno())  # the bytes are on disk before the name says "complete"
+        try:
+            with open(self.part, "ab", buffering=0) as out:
+                stop = self._hash_existing() if self.have else None
+                if stop is None:
+                    stop = self._transfer(out)
+                if stop is None:
+                    os.fsync(out.fileno())  # on disk before the name says "complete"
+        except BaseException:
+            if self.part.exists() and self.part.stat().st_size == 0:
+                self.part.unlink()  # nothing worth resuming; leave no trace
+            raise
         if stop is not None:
             return self._stopped(stop)
         return self._finish()
