@@ -1,0 +1,114 @@
+"""Where the access token comes from, and how progress turns into a speed and time left."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from huggingface_hub import constants as hf_constants
+
+from app.hub.endpoint import hub_endpoint
+from app.hub.progress import SpeedMeter
+from app.hub.token import KEYRING_SERVICE, KEYRING_USERNAME, find_token
+
+
+@pytest.fixture
+def no_stored_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No token in the environment, and the CLI's token file pointed into tmp_path."""
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
+    token_file = tmp_path / "hf-home" / "token"
+    monkeypatch.setattr(hf_constants, "HF_TOKEN_PATH", str(token_file))
+    monkeypatch.setitem(sys.modules, "keyring", None)  # as if not installed
+    return token_file
+
+
+def test_no_token_anywhere_means_none(no_stored_token: Path) -> None:
+    assert find_token() is None
+
+
+def test_the_token_from_the_environment_is_used(
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+    assert find_token() == "hf_from_env"
+
+
+def test_the_token_saved_by_hf_auth_login_is_used(no_stored_token: Path) -> None:
+    no_stored_token.parent.mkdir(parents=True)
+    no_stored_token.write_text("hf_from_cli\n")
+    assert find_token() == "hf_from_cli"
+
+
+def test_a_token_in_the_keychain_comes_first(
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # keyring is optional and not installed here; a stand-in module with its API.
+    asked: list[tuple[str, str]] = []
+
+    def get_password(service: str, username: str) -> str | None:
+        asked.append((service, username))
+        return " hf_from_keychain "
+
+    keyring = types.ModuleType("keyring")
+    keyring.get_password = get_password  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+
+    assert find_token() == "hf_from_keychain"
+    assert asked == [(KEYRING_SERVICE, KEYRING_USERNAME)]
+
+
+def test_a_broken_keychain_falls_back_to_the_other_sources(
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def get_password(service: str, username: str) -> str | None:
+        raise RuntimeError("no keychain backend")
+
+    keyring = types.ModuleType("keyring")
+    keyring.get_password = get_password  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+
+    assert find_token() == "hf_from_env"
+
+
+def test_hf_endpoint_is_read_when_asked_not_at_import() -> None:
+    assert hub_endpoint({"HF_ENDPOINT": "http://mirror.example/"}) == "http://mirror.example"
+    assert hub_endpoint({}) == "https://huggingface.co"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_speed_is_smoothed_and_gives_a_time_left() -> None:
+    clock = FakeClock()
+    meter = SpeedMeter(10_000, smoothing=0.5, min_interval_s=1.0, clock=clock)
+    meter.start(0)
+
+    clock.now += 1.0
+    first = meter.update(1_000)  # 1000 B/s
+    assert first.bytes_per_second == 1_000
+    assert first.eta_seconds == 9.0
+
+    clock.now += 0.2
+    assert meter.update(1_500).bytes_per_second == 1_000  # too soon to measure again
+
+    clock.now += 0.8
+    second = meter.update(4_000)  # 3000 B/s over the last second, blended half and half
+    assert second.bytes_per_second == 2_000
+    assert second.eta_seconds == 3.0
+    assert second.fraction == 0.4
+
+
+def test_no_speed_yet_means_no_time_left() -> None:
+    meter = SpeedMeter(10_000, clock=FakeClock())
+    progress = meter.update(0)
+    assert progress.bytes_per_second == 0 and progress.eta_seconds is None
