@@ -173,6 +173,7 @@ class _FileDownload:
         self.progress = _Throttle(on_progress, self.meter, self.settings.progress_interval_s)
         self.hasher = FileHasher(self.remote)
         self.have = 0
+        self.discard_part = False  # set when the partial file is known to be wrong
 
     def run(self) -> DownloadOutcome:
         if self.target.exists():
@@ -193,8 +194,9 @@ class _FileDownload:
                 if stop is None:
                     os.fsync(out.fileno())  # on disk before the name says "complete"
         except BaseException:
-            if self.part.exists() and self.part.stat().st_size == 0:
-                self.part.unlink()  # nothing worth resuming; leave no trace
+            # Deleted only now that the file is closed (Windows cannot delete an open file).
+            if self.discard_part or (self.part.exists() and self.part.stat().st_size == 0):
+                self._discard()  # wrong bytes, or nothing worth resuming
             raise
         if stop is not None:
             return self._stopped(stop)
@@ -218,7 +220,7 @@ class _FileDownload:
 
     def _transfer(self, out: BinaryIO) -> StopRequest | None:
         """Request bytes until the file is whole, reconnecting after failures."""
-        failures = 0
+        failures = restarts = 0
         while self.have < self.remote.size:
             if self.control.requested:
                 return self.control.requested
@@ -230,6 +232,9 @@ class _FileDownload:
                 if self.have < self.remote.size:
                     raise _Retry("the server ended the file early")
             except _Restart as why:
+                restarts += 1
+                if restarts > 2:  # starting over does not help: the server is not consistent
+                    raise DownloadError(f"{self.remote.path}: {why}") from why
                 log.info("restarting %s from byte 0: %s", self.remote.path, why)
                 self._start_over(out)
             except _RETRYABLE as err:
@@ -264,7 +269,7 @@ class _FileDownload:
             self.meter.start(self.have)
             for chunk in response.iter_bytes():
                 if self.have + len(chunk) > self.remote.size:
-                    self._discard()
+                    self.discard_part = True
                     raise DownloadError(
                         f"{self.remote.path}: the server sent more than the listed "
                         f"{self.remote.size} bytes; the partial file was deleted."

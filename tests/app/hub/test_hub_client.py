@@ -189,3 +189,16 @@ def test_huggingface_offline_mode_gives_the_offline_error_without_a_request(
     with pytest.raises(HubOfflineError):
         client.search("tiny")
     assert hub.requests == []
+
+
+def test_hf_endpoint_set_after_import_is_honoured(
+    hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # huggingface_hub was imported long ago with another endpoint; Hearth reads it now.
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint + "/")
+
+    client = HubClient(token_provider=lambda: None)
+
+    assert client.endpoint == hub.endpoint
+    assert [r.repo_id for r in client.search("tiny")] == [TINY]
+    assert client.list_files(TINY).repo_id == TINY

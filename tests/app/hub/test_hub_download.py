@@ -348,3 +348,18 @@ def test_a_gated_repo_downloads_with_the_right_token_which_never_reaches_the_cdn
     cdn_side = [r for r in hub.requests if r.server == "cdn"]
     assert [r.authorization for r in hub_side] == [f"Bearer {GATED_TOKEN}"]
     assert cdn_side and all(r.authorization is None for r in cdn_side)
+
+
+def test_a_complete_part_left_before_the_rename_is_verified_without_a_request(
+    hub: HubServer, models_dir: Path, fast_settings: DownloadSettings
+) -> None:
+    data = hub.repo(TINY).files["tiny-Q4_K_M.gguf"].data
+    target = target_for(models_dir, "tiny-Q4_K_M.gguf")
+    target.parent.mkdir(parents=True)
+    part_path(target).write_bytes(data)  # killed after the last byte, before the rename
+
+    outcome = download_file(source(hub, "tiny-Q4_K_M.gguf"), target, settings=fast_settings)
+
+    assert outcome is DownloadOutcome.COMPLETED
+    assert target.read_bytes() == data
+    assert hub.requests == []
