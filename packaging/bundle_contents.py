@@ -86,7 +86,9 @@ EXCLUDED_MODULES: tuple[str, ...] = (
 
 # Files PyInstaller's Qt hooks collect that a widgets app with no network, printing,
 # QML or databases never loads; matched against the path inside the bundle.
-_QT = r"PySide6/Qt/"
+# Qt's files are under PySide6/Qt/ on Linux and macOS, straight under PySide6/ on Windows.
+_QT = r"PySide6/(?:Qt/)?"
+_QT_LIB_DIR = "PySide6/Qt/lib/"
 _DROPPED_FILES = re.compile(
     "|".join(
         [
@@ -307,7 +309,7 @@ def orphaned_libraries(
         name = PurePosixPath(bundle_path).name
         if name.startswith("libpython"):  # opened by the bootloader, linked by nothing
             return False
-        return "/" not in bundle_path or bundle_path.startswith(_QT + "lib/")
+        return "/" not in bundle_path or bundle_path.startswith(_QT_LIB_DIR)
 
     reached = {entry[0] for entry in binaries if not dependency_only(entry[0])}
     pending = [entry for entry in binaries if entry[0] in reached]

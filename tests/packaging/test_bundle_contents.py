@@ -118,7 +118,10 @@ def test_library_links_replace_copies_found_by_dependency_analysis(bundle_conten
         "PySide6/Qt/plugins/sqldrivers/libqsqlite.so",
         "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
         "PySide6/Qt/plugins/platforms/libqeglfs.so",
-        "PySide6\\Qt\\plugins\\printsupport\\windowsprintersupport.dll",
+        # Windows wheels keep Qt's files straight under PySide6\.
+        "PySide6\\plugins\\printsupport\\windowsprintersupport.dll",
+        "PySide6/plugins/tls/qschannelbackend.dll",
+        "PySide6/translations/qtbase_fr.qm",
     ],
 )
 def test_qt_parts_the_window_never_loads_are_dropped(bundle_contents: ModuleType, bundle_path: str):
@@ -131,7 +134,8 @@ def test_qt_parts_the_window_never_loads_are_dropped(bundle_contents: ModuleType
         "PySide6/Qt/plugins/platforms/libqxcb.so",
         "PySide6/Qt/plugins/platforms/libqwayland.so",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
-        "PySide6/Qt/plugins/platforms/qwindows.dll",
+        "PySide6/plugins/platforms/qwindows.dll",
+        "PySide6/plugins/styles/qmodernwindowsstyle.dll",
         "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
         "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
         "PySide6/Qt/plugins/imageformats/libqsvg.so",
