@@ -1,12 +1,20 @@
 """The conversation on screen: a scrolling column of messages that follows new text.
 
+Two things keep it quick with long conversations:
+
+- The newest exchange lives in a small container of its own, so a streaming reply that
+  grows only re-lays out that container, not every message above it.
+- Opening a conversation renders only the newest messages; older ones are rendered a
+  few at a time as the user scrolls up to them, so a long history never stalls the
+  window.
+
 The view stays pinned to the newest text while a reply streams, unless the user has
 scrolled up to read, in which case it leaves the scroll position alone.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.store.records import Message
@@ -15,6 +23,19 @@ from ui.chat.message_widget import MessageWidget, VersionInfo
 
 # How close to the bottom (pixels) still counts as "at the bottom".
 FOLLOW_SLACK = 24
+# Messages rendered when a conversation opens; older ones follow as the user scrolls up.
+FIRST_BATCH = 8
+OLDER_BATCH = 2
+# Scrolling this close to the top (pixels) brings in older messages.
+LOAD_OLDER_MARGIN = 300
+
+
+def _column(parent: QWidget) -> tuple[QWidget, QVBoxLayout]:
+    widget = QWidget(parent)
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    return widget, layout
 
 
 class ChatView(QScrollArea):
@@ -31,18 +52,18 @@ class ChatView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._column = QWidget(self)
-        self._column.setObjectName("chatColumn")
-        self._layout = QVBoxLayout(self._column)
-        self._layout.setContentsMargins(0, 8, 0, 8)
-        self._layout.setSpacing(2)
-        self.instructions_label = QLabel(self._column)
+        self._page = QWidget(self)
+        self._page.setObjectName("chatColumn")
+        layout = QVBoxLayout(self._page)
+        layout.setContentsMargins(0, 8, 0, 8)
+        layout.setSpacing(2)
+        self.instructions_label = QLabel(self._page)
         self.instructions_label.setObjectName("instructions")
         self.instructions_label.setWordWrap(True)
         self.instructions_label.setContentsMargins(16, 4, 16, 4)
         self.instructions_label.hide()
-        self._layout.addWidget(self.instructions_label)
-        self.empty_label = QLabel(self._column)
+        layout.addWidget(self.instructions_label)
+        self.empty_label = QLabel(self._page)
         self.empty_label.setObjectName("emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
@@ -50,12 +71,22 @@ class ChatView(QScrollArea):
             "<h2>What's on your mind?</h2>"
             "<p>Everything runs on this computer: nothing you write leaves it.</p>"
         )
-        self._layout.addWidget(self.empty_label, 1)
-        self._layout.addStretch(0)
-        self.setWidget(self._column)
+        layout.addWidget(self.empty_label, 1)
+        self._history, self._history_layout = _column(self._page)
+        self._live, self._live_layout = _column(self._page)
+        layout.addWidget(self._history)
+        layout.addWidget(self._live)
+        layout.addStretch(0)
+        self.setWidget(self._page)
+
         self.widgets: list[MessageWidget] = []
+        self._live_widgets: list[MessageWidget] = []
         self._streaming: MessageWidget | None = None
+        self._pending_older: list[tuple[Message, VersionInfo | None, bool]] = []
+        self._names: dict[str, str] = {}
         self._follow = True
+        self._bottom_distance = 0
+        self._keep_bottom_distance: int | None = None
         self.coalescer = TextCoalescer(self._deliver, self)
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._scrolled)
@@ -76,23 +107,45 @@ class ChatView(QScrollArea):
         for widget in self.widgets:
             widget.deleteLater()
         self.widgets = []
+        self._live_widgets = []
         self._streaming = None
-        names = model_names or {}
-        for index, message in enumerate(messages):
-            is_last_reply = message.role == "assistant" and index == len(messages) - 1
-            can_act = not busy and (is_last_reply or message.role == "user")
-            self._add(message, versions.get(message.id), names, can_act)
+        self._names = model_names or {}
+        last = len(messages) - 1
+        planned = [
+            (m, versions.get(m.id), not busy and (m.role == "user" or i == last))
+            for i, m in enumerate(messages)
+        ]
+        self._pending_older = planned[:-FIRST_BATCH] if len(planned) > FIRST_BATCH else []
+        for message, version, can_act in planned[len(self._pending_older) :]:
+            self._append_to(self._history_layout, self._make(message, version, can_act))
         self.empty_label.setVisible(not messages)
         self._follow = True
         self.scroll_to_bottom()
 
+    @property
+    def loading_older(self) -> bool:
+        return bool(self._pending_older)
+
+    def shown_ids(self) -> list[int]:
+        """Every message in the view, rendered or waiting above, oldest first."""
+        return [m.id for m, _v, _a in self._pending_older] + [w.message.id for w in self.widgets]
+
     def add_message(self, message: Message, model_names: dict[str, str] | None = None) -> None:
+        """A new message at the bottom (the user's, just sent)."""
         self.empty_label.hide()
-        self._add(message, None, model_names or {}, False)
+        self._settle_live()
+        self._names = model_names or self._names
+        widget = self._make(message, None, False)
+        self._append_to(self._live_layout, widget)
+        self._live_widgets.append(widget)
 
     def begin_reply(self, message: Message, model_names: dict[str, str] | None = None) -> None:
         self.empty_label.hide()
-        self._streaming = self._add(message, None, model_names or {}, False)
+        self._names = model_names or self._names
+        widget = self._make(message, None, False)
+        self._append_to(self._live_layout, widget)
+        self._live_widgets.append(widget)
+        self._streaming = widget
 
     def append_text(self, text: str) -> None:
         self.coalescer.push(text)
@@ -112,6 +165,8 @@ class ChatView(QScrollArea):
         for index, widget in enumerate(self.widgets):
             role = widget.message.role
             widget.set_can_act(not busy and (role == "user" or index == last))
+        for index, (message, versions, _can_act) in enumerate(self._pending_older):
+            self._pending_older[index] = (message, versions, not busy and message.role == "user")
 
     def set_instructions(self, text: str) -> None:
         first_line = text.strip().splitlines()[0] if text.strip() else ""
@@ -124,30 +179,52 @@ class ChatView(QScrollArea):
         return next((w for w in self.widgets if w.message.id == message_id), None)
 
     def scroll_to_message(self, message_id: int) -> None:
+        """Shows ``message_id``, rendering older messages first if it is among them."""
+        while self.widget_for(message_id) is None and self._pending_older:
+            self._render_older_batch(keep_position=False)
         widget = self.widget_for(message_id)
-        if widget:
-            self._follow = False
-            self.ensureWidgetVisible(widget, 0, 40)
+        if widget is None:
+            return
+        self._follow = False
+        # After the layout has placed the new widgets.
+        QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 40))
 
-    def _add(
-        self,
-        message: Message,
-        versions: VersionInfo | None,
-        names: dict[str, str],
-        can_act: bool,
-    ) -> MessageWidget:
-        author = "You" if message.role == "user" else names.get(message.model or "", "Assistant")
+    # Building ------------------------------------------------------------------------------
+
+    def _make(self, message: Message, versions: VersionInfo | None, can_act: bool) -> MessageWidget:
+        author = (
+            "You" if message.role == "user" else self._names.get(message.model or "", "Assistant")
+        )
         widget = MessageWidget(
-            message, author=author, versions=versions, can_regenerate=can_act, parent=self._column
+            message, author=author, versions=versions, can_regenerate=can_act, parent=self._page
         )
         widget.regenerate_clicked.connect(self.regenerate_clicked)
         widget.edit_submitted.connect(self.edit_submitted)
         widget.version_selected.connect(self.version_selected)
         widget.reload_clicked.connect(self.reload_clicked)
         widget.link_requested.connect(self.link_requested)
-        self._layout.insertWidget(self._layout.count() - 1, widget)
-        self.widgets.append(widget)
         return widget
+
+    def _append_to(self, layout: QVBoxLayout, widget: MessageWidget) -> None:
+        layout.addWidget(widget)
+        self.widgets.append(widget)
+
+    def _settle_live(self) -> None:
+        """Moves the last exchange into the history, so the live area holds only the new one."""
+        for widget in self._live_widgets:
+            self._live_layout.removeWidget(widget)
+            self._history_layout.addWidget(widget)
+        self._live_widgets = []
+
+    def _render_older_batch(self, keep_position: bool = True) -> None:
+        batch = self._pending_older[-OLDER_BATCH:]
+        del self._pending_older[-OLDER_BATCH:]
+        if keep_position and not self._follow:
+            self._keep_bottom_distance = self._bottom_distance
+        for offset, (message, versions, can_act) in enumerate(batch):
+            widget = self._make(message, versions, can_act)
+            self._history_layout.insertWidget(offset, widget)
+            self.widgets.insert(offset, widget)
 
     def _deliver(self, text: str) -> None:
         if self._streaming is not None:
@@ -165,11 +242,19 @@ class ChatView(QScrollArea):
 
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
-        self._follow = value >= bar.maximum() - FOLLOW_SLACK
+        self._bottom_distance = bar.maximum() - value
+        self._follow = self._bottom_distance <= FOLLOW_SLACK
+        if self._pending_older and value < LOAD_OLDER_MARGIN and not self._follow:
+            self._render_older_batch()
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
+        bar = self.verticalScrollBar()
         if self._follow:
-            self.verticalScrollBar().setValue(maximum)
+            bar.setValue(maximum)
+        elif self._keep_bottom_distance is not None:
+            # Older messages were added above what the user is reading: keep it in place.
+            bar.setValue(maximum - self._keep_bottom_distance)
+            self._keep_bottom_distance = None
 
 
 def _escape(text: str) -> str:

@@ -152,8 +152,7 @@ class ChatController(QObject):
         if message.conversation_id != self.conversation_id:
             return
         path = self.hearth.conversations.active_path(message.conversation_id)
-        shown = [w.message.id for w in self.view.widgets]
-        if shown == [m.id for m in path[:-2]]:
+        if self.view.shown_ids() == [m.id for m in path[:-2]]:
             # A plain send: add the new question and the reply below what is there.
             self.view.add_message(path[-2], self.model_names)
         else:
@@ -183,7 +182,7 @@ class ChatController(QObject):
         if conversation is None or conversation != self.conversation_id:
             return
         final = result.message
-        if final.id in [w.message.id for w in self.view.widgets]:
+        if self.view.widget_for(final.id) is not None:
             final = self.hearth.conversations.get_message(final.id)
             self.view.finish_reply(final, self._versions(final))
         else:
