@@ -176,6 +176,12 @@ def _same_file(a: str, b: str) -> bool:
 
 def _write(stream: TextIO | None, text: str) -> None:
     # A windowed Windows program has no stdout or stderr at all.
-    if stream is not None:
+    if stream is None:
+        return
+    try:
         stream.write(text + "\n")
-        stream.flush()
+    except UnicodeEncodeError:
+        # A console or pipe in a legacy code page (Windows) cannot show every character.
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+    stream.flush()

@@ -111,3 +111,15 @@ def test_startup_report_can_go_to_a_file(monkeypatch: pytest.MonkeyPatch, tmp_pa
         "hearth startup: window shown",
         "hearth startup: model ready",
     ]
+
+
+def test_reports_survive_a_console_that_cannot_show_every_character(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv(STARTUP_VARIABLE, "1")
+    raw = io.BytesIO()
+    console = io.TextIOWrapper(raw, encoding="cp1252")  # a Windows pipe's code page
+
+    report_startup("window \u2713 shown", console)
+
+    assert raw.getvalue().startswith(b"hearth startup: window \\u2713 shown after ")
