@@ -19,13 +19,14 @@ def parse_window_args(args: Sequence[str]) -> argparse.Namespace:
 
 def run_window(args: Sequence[str]) -> int:
     options = parse_window_args(args)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Hearth")
     app.setApplicationDisplayName("Hearth")
     from ui.main_window import MainWindow
     from ui.style import apply_style
 
-    apply_style(app)  # type: ignore[arg-type]
+    apply_style(app)
     hearth = Hearth.open()
     hearth.conversations.purge_deleted()
     try:

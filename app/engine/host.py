@@ -17,7 +17,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
@@ -142,7 +142,7 @@ class ModelHost:
         )
         return cls(llm, template, info)
 
-    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+    def count_prompt_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return len(self._tokenize(self.template.render(messages)))
 
     def _tokenize(self, prompt: str) -> list[int]:
