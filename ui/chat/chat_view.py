@@ -14,6 +14,8 @@ scrolled up to read, in which case it leaves the scroll position alone.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -172,7 +174,9 @@ class ChatView(QScrollArea):
         first_line = text.strip().splitlines()[0] if text.strip() else ""
         if first_line:
             shown = first_line if len(first_line) <= 120 else first_line[:117] + "…"
-            self.instructions_label.setText(f"Custom instructions active: <i>{_escape(shown)}</i>")
+            self.instructions_label.setText(
+                f"Custom instructions active: <i>{html.escape(shown)}</i>"
+            )
         self.instructions_label.setVisible(bool(first_line))
 
     def widget_for(self, message_id: int) -> MessageWidget | None:
@@ -255,7 +259,3 @@ class ChatView(QScrollArea):
             # Older messages were added above what the user is reading: keep it in place.
             bar.setValue(maximum - self._keep_bottom_distance)
             self._keep_bottom_distance = None
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -79,7 +80,7 @@ class MessageWidget(QFrame):
         layout.setContentsMargins(16, 10, 16, 10)
         layout.setSpacing(4)
 
-        self.author_label = QLabel(f"<b>{_escape(author)}</b>", self)
+        self.author_label = QLabel(f"<b>{html.escape(author)}</b>", self)
         layout.addWidget(self.author_label)
 
         if message.role == "user":
@@ -236,7 +237,3 @@ def _small_button(text: str, tip: str, parent: QWidget) -> QPushButton:
     button.setFlat(True)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
