@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before the shot")
     parser.add_argument("--screenshot", type=Path, help="save a PNG of the window here")
     parser.add_argument("--message", help="type this into the window and press Enter")
+    parser.add_argument("--type-after", type=float, default=4.0, help="seconds before typing")
     options = parser.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         raise SystemExit("no X display: run under xvfb-run")
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = time.monotonic() - started
         print(f"window shown {shown:.2f} s after launch (X window {window})", flush=True)
         if options.message:
-            time.sleep(1.0)  # let the first model load begin before typing
+            time.sleep(options.type_after)  # the starter model loads meanwhile
             send_message(window, options.message)
         time.sleep(options.settle)
         if process.poll() is not None:
