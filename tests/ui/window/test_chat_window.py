@@ -165,3 +165,47 @@ def test_after_a_restart_every_conversation_is_back_with_its_model(qtbot, open_w
     assert again.chat_view.widgets[0].plain_text() == "First chat"
     click_row(qtbot, view, row_of_title(view, "Second chat"))
     qtbot.waitUntil(lambda: again.chat_view.widgets[0].plain_text() == "Second chat")
+
+
+def test_the_view_follows_new_text_unless_the_user_scrolled_up(qtbot, open_window):
+    window = open_window(max_tokens=3000)
+    window.resize(700, 450)
+    for question in ("Write a long poem about rivers.", "Write a long poem about hills."):
+        type_and_send(qtbot, window, question)
+        wait_for_streamed_text(qtbot, window, 400)
+        qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+        wait_for_reply(qtbot, window)
+    bar = window.chat_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())  # pinned to the newest text
+
+    type_and_send(qtbot, window, "Write a very long story about a forest.")
+    wait_for_streamed_text(qtbot, window, 50)
+    bar.setValue(0)  # the user scrolls up to read
+    growing_from = bar.maximum()
+    qtbot.waitUntil(lambda: bar.maximum() > growing_from + 100, timeout=60_000)
+    assert bar.value() == 0  # left where the user put it while the reply grew
+
+    bar.setValue(bar.maximum())  # back to the bottom: following again
+    grown = bar.maximum()
+    qtbot.waitUntil(lambda: bar.maximum() > grown + 50, timeout=60_000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    window.chat.stop()
+    wait_for_reply(qtbot, window)
+
+
+def test_opening_with_a_model_by_path_loads_it(qtbot, open_window, starter_model, tmp_path):
+    import shutil
+
+    copy = tmp_path / "My-Own-Model.gguf"
+    shutil.copy(starter_model, copy)
+    window = open_window()
+    window.load_model(str(copy))
+    qtbot.waitUntil(
+        lambda: (
+            window.hearth.engine.info is not None
+            and window.hearth.engine.info.model_path == str(copy)
+        ),
+        timeout=60_000,
+    )
+    qtbot.waitUntil(lambda: window.model_bar.picker.currentText() == "My-Own-Model")
