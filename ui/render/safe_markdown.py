@@ -80,7 +80,7 @@ def render_markdown(
     """
     staging = SafeDocument()
     staging.setUndoRedoEnabled(False)
-    staging.setMarkdown(markdown, MARKDOWN_FEATURES)
+    staging.setMarkdown(keep_line_breaks(markdown), MARKDOWN_FEATURES)
     images_to_links(staging, link_color)
     recolor_links(staging, link_color)
     if continue_list_at is not None:
@@ -88,6 +88,30 @@ def render_markdown(
     next_number = _next_list_number(staging)
     added_lead = _lead_with_empty_paragraph(staging)
     return RenderedMarkdown(QTextDocumentFragment(staging), next_number, added_lead)
+
+
+def keep_line_breaks(markdown: str) -> str:
+    """Makes each single newline a line break, as chat apps show replies.
+
+    Strict Markdown joins the lines of a paragraph, which runs a poem's or an address's
+    lines together. A trailing backslash is Markdown's hard break; it is added only
+    where a line continues a paragraph, so lists, tables and headings are untouched.
+    """
+    lines = markdown.split("\n")
+    for index in range(len(lines) - 1):
+        line, following = lines[index], lines[index + 1]
+        if _continues_paragraph(line) and _continues_paragraph(following):
+            lines[index] = line + "\\"
+    return "\n".join(lines)
+
+
+def _continues_paragraph(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or line.startswith("    ") or line.endswith("\\"):
+        return False
+    return not stripped.startswith(("#", "|", "- ", "* ", "+ ", ">", "```", "~~~")) and not (
+        stripped[0].isdigit() and stripped.split(" ", 1)[0].rstrip(".)").isdigit()
+    )
 
 
 def image_label(alt: str, source: str) -> str:
