@@ -13,10 +13,10 @@ from app.chat.service import ChatService, model_key
 from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
-from app.hardware.offload import plan_offload
 from app.library.fit import ModelShape
 from app.library.gguf_header import read_gguf_header
 from app.library.local_models import LocalModel, list_local_models, resolve_model
+from app.library.preflight import LoadChoice, preflight
 from app.logging_setup import configure_logging
 from app.paths import HearthPaths, hearth_paths
 from app.store.conversations import ConversationStore
@@ -71,14 +71,24 @@ class Hearth:
             self._machine = detect_machine()
         return self._machine
 
-    def load_request(self, model: LocalModel) -> LoadRequest:
-        """How to load ``model``: its saved settings, its header and this machine's memory."""
+    def load_request(self, model: LocalModel, choice: LoadChoice | None = None) -> LoadRequest:
+        """How to load ``model``: its saved settings, its header and this machine's memory.
+
+        With a ``choice``, the preflight check runs first: ``LoadChoice.CHECK`` raises
+        ``ModelDoesNotFit`` (with the numbers) for a model that cannot fit, before any
+        weights load; ``CPU`` / ``PARTLY_GPU`` load it anyway as the user chose.
+        """
         settings = self.model_settings.get(model_key(str(model.path)))
         header = read_gguf_header(model.path)
         trained = header.context_length or DEFAULT_CONTEXT
         n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
-        plan = plan_offload(
-            ModelShape.from_header(header), self.machine(), n_ctx, override=settings.gpu_layers
+        plan = preflight(
+            ModelShape.from_header(header),
+            self.machine(),
+            n_ctx,
+            choice=choice,
+            override=settings.gpu_layers,
+            model_path=str(model.path),
         )
         arguments = plan.llama_kwargs()
         return LoadRequest(
