@@ -9,6 +9,7 @@ streaming cost.
 from __future__ import annotations
 
 import codecs
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -76,13 +77,37 @@ def _sampling(tokens: int) -> SamplingParams:
     )
 
 
-def run_benchmark(model_path: str, tokens: int, n_threads: int | None = None) -> BenchResult:
+def run_benchmark(
+    model_path: str, tokens: int, n_threads: int | None = None, repeat: int = 1
+) -> BenchResult:
+    """Runs Hearth and the bare loop ``repeat`` times each, alternating; medians win.
+
+    Alternating spreads out whatever else the machine does over both sides.
+    """
     n_ctx = tokens + 512
     request = LoadRequest(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads)
     messages = [{"role": "user", "content": BENCH_PROMPT}]
-    hearth = _bench_engine(request, messages, tokens)
-    bare = _bench_bare(request, messages, tokens)
-    return BenchResult(read_gguf_header(model_path).name, tokens, n_ctx, hearth, bare)
+    hearth_runs: list[RunFigures] = []
+    bare_runs: list[RunFigures] = []
+    for _ in range(max(1, repeat)):
+        hearth_runs.append(_bench_engine(request, messages, tokens))
+        bare_runs.append(_bench_bare(request, messages, tokens))
+    name = read_gguf_header(model_path).name
+    return BenchResult(name, tokens, n_ctx, _median(hearth_runs), _median(bare_runs))
+
+
+def _median(runs: list[RunFigures]) -> RunFigures:
+    def middle(values: list[float]) -> float:
+        return statistics.median(values)
+
+    return RunFigures(
+        load_s=middle([r.load_s for r in runs]),
+        prompt_tokens=runs[0].prompt_tokens,
+        prompt_tokens_per_s=middle([r.prompt_tokens_per_s for r in runs]),
+        ttft_ms=middle([r.ttft_ms for r in runs]),
+        generated_tokens=runs[0].generated_tokens,
+        tokens_per_s=middle([r.tokens_per_s for r in runs]),
+    )
 
 
 def _bench_engine(request: LoadRequest, messages: list[dict[str, str]], tokens: int) -> RunFigures:

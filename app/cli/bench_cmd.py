@@ -17,6 +17,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--model", "-m", default=STARTER_NAME)
     parser.add_argument("--tokens", "-n", type=int, default=256, help="tokens to generate")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate the two runs this many times (medians)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     parser.set_defaults(run=run)
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         hearth.close()
     if not args.json:
         status(f"Benchmarking {model.name}: {args.tokens} tokens, Hearth then bare...")
-    result = run_benchmark(str(model.path), args.tokens, args.threads)
+    result = run_benchmark(str(model.path), args.tokens, args.threads, args.repeat)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
