@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.chat.service import ChatService, model_key
 from app.engine.engine import Engine
@@ -15,7 +16,9 @@ from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
 from app.library.fit import ModelShape
 from app.library.gguf_header import read_gguf_header
+from app.library.imports import ImportRegistry
 from app.library.local_models import LocalModel, list_local_models, resolve_model
+from app.library.models_folder import with_chosen_models_folder
 from app.library.preflight import LoadChoice, preflight
 from app.logging_setup import configure_logging
 from app.paths import HearthPaths, hearth_paths
@@ -43,7 +46,7 @@ class Hearth:
 
     @classmethod
     def open(cls, paths: HearthPaths | None = None) -> Hearth:
-        paths = (paths or hearth_paths()).ensure()
+        paths = with_chosen_models_folder(paths or hearth_paths()).ensure()
         configure_logging(paths.log_file)
         database = Database.open(paths.database)
         conversations = ConversationStore(database)
@@ -60,10 +63,14 @@ class Hearth:
         self.database.close()
 
     def local_models(self) -> list[LocalModel]:
-        return list_local_models(self.paths.models)
+        return list_local_models(self.paths.models, self.imported_models())
 
     def resolve_model(self, name_or_path: str) -> LocalModel:
-        return resolve_model(name_or_path, self.paths.models)
+        return resolve_model(name_or_path, self.paths.models, self.imported_models())
+
+    def imported_models(self) -> list[Path]:
+        """GGUF files the user imported, used where they lie (see app.library.imports)."""
+        return ImportRegistry.in_folder(self.paths.config).paths()
 
     def machine(self) -> MachineInfo:
         """This computer, probed once per session (memory figures at that moment)."""

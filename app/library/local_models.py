@@ -1,8 +1,16 @@
-"""The models Hearth can run right now: the starter model and GGUF files on disk."""
+"""The models Hearth can run right now: the starter model, the models folder, and imports.
+
+The models folder holds downloads as ``<models>/<owner>/<repo>/<file>`` (one folder
+per Hugging Face repository; see :mod:`app.hub.layout`); any other GGUF placed in it
+is listed too. Imported files (see :mod:`app.library.imports`) are listed where they
+lie. Partial downloads (``.part``), vision projectors and parts 2..N of a split model
+are not models of their own.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,35 +27,49 @@ class LocalModel:
     path: Path
     size_bytes: int
     is_starter: bool = False
+    is_imported: bool = False  # listed from the import list, used where it lies
+    repo_id: str | None = None  # "owner/repo" for a download in the models folder
 
 
 class ModelNotFoundError(LookupError):
     """No model matches what the user asked for."""
 
 
-def list_local_models(models_dir: Path) -> list[LocalModel]:
-    """The starter model first, then every runnable GGUF under ``models_dir``, by name."""
+def list_local_models(models_dir: Path, imported: Iterable[Path] = ()) -> list[LocalModel]:
+    """The starter model first, then every runnable GGUF in ``models_dir`` or ``imported``.
+
+    Sorted by name; an imported file that is missing now, or that is also in the
+    models folder, is left out.
+    """
     models: list[LocalModel] = []
     starter = starter_model_path()
     if starter:
         models.append(LocalModel(STARTER_NAME, starter, starter.stat().st_size, True))
     found = []
+    seen: set[Path] = set()
     if models_dir.is_dir():
         for path in models_dir.rglob("*.gguf"):
             if not _is_runnable_file(path):
                 continue
-            found.append(LocalModel(_display_name(path), path, _model_size(path)))
+            seen.add(path.resolve())
+            repo = _repo_of(path, models_dir)
+            found.append(LocalModel(_display_name(path), path, _model_size(path), repo_id=repo))
+    for path in imported:
+        if path.resolve() in seen or not path.is_file() or not _is_runnable_file(path):
+            continue
+        seen.add(path.resolve())
+        found.append(LocalModel(_display_name(path), path, _model_size(path), is_imported=True))
     models.extend(sorted(found, key=lambda model: model.name.lower()))
     return models
 
 
-def resolve_model(name_or_path: str, models_dir: Path) -> LocalModel:
+def resolve_model(name_or_path: str, models_dir: Path, imported: Iterable[Path] = ()) -> LocalModel:
     """A model from a file path, the starter model's name, or part of a local file's name."""
     candidate = Path(name_or_path).expanduser()
     if candidate.is_file():
         return LocalModel(_display_name(candidate), candidate.resolve(), _model_size(candidate))
     wanted = name_or_path.lower().removesuffix(".gguf")
-    models = list_local_models(models_dir)
+    models = list_local_models(models_dir, imported)
     for model in models:
         if wanted in (model.name.lower(), model.path.stem.lower()):
             return model
@@ -63,6 +85,16 @@ def resolve_model(name_or_path: str, models_dir: Path) -> LocalModel:
     )
 
 
+def split_parts(path: Path) -> list[Path]:
+    """Every part of the split model ``path`` belongs to, in order; [] if not split."""
+    split = _LATER_SPLIT_PART.search(path.name)
+    if not split:
+        return []
+    prefix = path.name[: split.start()]
+    total = int(split.group(2))
+    return [path.with_name(f"{prefix}-{i:05d}-of-{total:05d}.gguf") for i in range(1, total + 1)]
+
+
 def _is_runnable_file(path: Path) -> bool:
     if path.name.endswith(".part") or _PROJECTOR.search(path.name):
         return False
@@ -75,10 +107,13 @@ def _display_name(path: Path) -> str:
 
 
 def _model_size(path: Path) -> int:
-    split = _LATER_SPLIT_PART.search(path.name)
-    if not split:
+    parts = split_parts(path)
+    if not parts:
         return path.stat().st_size
-    prefix = path.name[: split.start()]
-    total = int(split.group(2))
-    parts = [path.with_name(f"{prefix}-{i:05d}-of-{total:05d}.gguf") for i in range(1, total + 1)]
     return sum(part.stat().st_size for part in parts if part.exists())
+
+
+def _repo_of(path: Path, models_dir: Path) -> str | None:
+    """``owner/repo`` when ``path`` lies at ``<models>/<owner>/<repo>/...``."""
+    relative = path.relative_to(models_dir).parts
+    return f"{relative[0]}/{relative[1]}" if len(relative) >= 3 else None
