@@ -3,11 +3,18 @@
 The GUI thread never waits on the model: it asks through queued signals, and this
 object, living on its own QThread, calls the core and emits what happened. Stop and
 cancel-load go straight to the core, whose methods for them are safe from any thread.
+
+A load is checked before it starts (:mod:`app.library.preflight`): a model that cannot
+fit comes back as ``load_refused`` and nothing loads until the window asks again with
+the user's choice. Cancel is connected directly (it must not queue behind the load it
+is meant to stop), and one that comes before the engine host exists is passed on at
+the host's first progress report.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -16,6 +23,7 @@ from app.engine.errors import EngineError, LoadCancelled
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
 from app.library.gguf_header import GGUFError
+from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.store.records import Message
 
 log = logging.getLogger(__name__)
@@ -27,6 +35,7 @@ class EngineWorker(QObject):
     - ``load_progress(float)``: 0..1 while a model loads.
     - ``loaded(object)``: the ``ModelInfo`` of the model now in use.
     - ``load_failed(str, bool)``: why loading failed; True if the user cancelled it.
+    - ``load_refused(object)``: the ``ModelDoesNotFit`` of a model refused before loading.
     - ``reply_started(object)``: the stored, still empty reply ``Message``.
     - ``text(str)``: the next piece of the reply.
     - ``prompt_ready(int, int)``: prompt tokens, and how many old messages were left out.
@@ -37,6 +46,7 @@ class EngineWorker(QObject):
     load_progress = Signal(float)
     loaded = Signal(object)
     load_failed = Signal(str, bool)
+    load_refused = Signal(object)
     reply_started = Signal(object)
     text = Signal(str)
     prompt_ready = Signal(int, int)
@@ -44,7 +54,7 @@ class EngineWorker(QObject):
     reply_finished = Signal(object)
 
     # Requests from the GUI thread, delivered queued to this object's thread.
-    load_requested = Signal(str)
+    load_requested = Signal(str, object)  # path, LoadChoice: use request_load()
     send_requested = Signal(int, str)
     regenerate_requested = Signal(int)
     edit_requested = Signal(int, str)
@@ -52,6 +62,7 @@ class EngineWorker(QObject):
     def __init__(self, hearth: Hearth) -> None:
         super().__init__()
         self._hearth = hearth
+        self._cancel_load = threading.Event()
         self.load_requested.connect(self._load)
         self.send_requested.connect(self._send)
         self.regenerate_requested.connect(self._regenerate)
@@ -61,17 +72,33 @@ class EngineWorker(QObject):
         """Any thread: stops the reply in progress, keeping what was written."""
         self._hearth.chat.stop()
 
+    def request_load(self, model_path: str, choice: LoadChoice = LoadChoice.CHECK) -> None:
+        """GUI thread: loads a model by path (or name); ``choice`` after a refusal."""
+        self._cancel_load.clear()  # a cancel meant for an earlier load does not carry over
+        self.load_requested.emit(model_path, choice)
+
     def cancel_load(self) -> None:
         """Any thread: abandons the load in progress; the previous model stays."""
+        self._cancel_load.set()
         self._hearth.engine.cancel_load()
 
-    @Slot(str)
-    def _load(self, model_path: str) -> None:
-        """Loads a model by path (or name) with its saved settings."""
+    def _progress(self, fraction: float) -> None:
+        if self._cancel_load.is_set():  # cancelled before the host existed: pass it on
+            self._hearth.engine.cancel_load()
+        self.load_progress.emit(fraction)
+
+    @Slot(str, object)
+    def _load(self, model_path: str, choice: LoadChoice) -> None:
+        """Loads a model with its saved settings, once the preflight check allows it."""
         try:
+            if self._cancel_load.is_set():
+                raise LoadCancelled("Loading was cancelled")
             model = self._hearth.resolve_model(model_path)
-            request = self._hearth.load_request(model)
-            info: ModelInfo = self._hearth.engine.load(request, self.load_progress.emit)
+            request = self._hearth.load_request(model, choice)
+            info: ModelInfo = self._hearth.engine.load(request, self._progress)
+        except ModelDoesNotFit as refusal:
+            self.load_refused.emit(refusal)
+            return
         except LoadCancelled:
             self.load_failed.emit("Loading was cancelled.", True)
             return

@@ -26,16 +26,19 @@ from PySide6.QtWidgets import (
 from app.chat.service import model_key
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
+from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.settings import AppSettings
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
 from ui.chat.context_meter import ContextMeter
 from ui.chat.controller import ChatController
 from ui.engine_worker import EngineThread
+from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
 from ui.render.links import confirm_and_open_link
 from ui.settings import edit_model_settings
 from ui.sidebar import ConversationSidebar
+from ui.system_panel import show_system_panel
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.addWidget(self.model_bar)
         self.addToolBar(toolbar)
+        self.system_action = toolbar.addAction("System", self.show_system_panel)
+        self.system_action.setToolTip("This computer, the engine and where the model runs")
 
         self.sidebar = ConversationSidebar(hearth.conversations, parent=self)
         self.chat_view = ChatView(self)
@@ -104,10 +109,14 @@ class MainWindow(QMainWindow):
         worker.load_progress.connect(self.model_bar.set_loading)
         worker.loaded.connect(self._loaded)
         worker.load_failed.connect(self._load_failed)
+        worker.load_refused.connect(self._load_refused)
         worker.reloading.connect(lambda: self.statusBar().showMessage("Reloading the model…"))
         self.model_bar.model_chosen.connect(self.load_model)
         self.model_bar.open_file_requested.connect(self._open_file)
-        self.model_bar.cancel_load_requested.connect(worker.cancel_load)
+        # Direct: a queued cancel would wait on the worker thread for the load to finish.
+        self.model_bar.cancel_load_requested.connect(
+            worker.cancel_load, Qt.ConnectionType.DirectConnection
+        )
         self.model_bar.settings_requested.connect(self.edit_settings)
         self.sidebar.conversation_selected.connect(self._conversation_selected)
         self.sidebar.new_chat_requested.connect(self.new_chat)
@@ -138,12 +147,12 @@ class MainWindow(QMainWindow):
             return
         self.load_model(wanted)
 
-    def load_model(self, path: str) -> None:
+    def load_model(self, path: str, choice: LoadChoice = LoadChoice.CHECK) -> None:
         self._loading_path = path
         self.chat.model_ready = self._model_path is not None
         self.model_bar.set_loading(0.0)
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
-        self.worker.load_requested.emit(path)
+        self.worker.request_load(path, choice)
 
     def reload_model(self) -> None:
         if self._model_path:
@@ -171,6 +180,14 @@ class MainWindow(QMainWindow):
         self.model_bar.show_current(self._model_path)
         self.chat.model_ready = self._model_path is not None
         self.statusBar().showMessage(message, 0 if not cancelled else 5000)
+
+    def _load_refused(self, refusal: ModelDoesNotFit) -> None:
+        """Nothing loaded: show the numbers and load only if the user picks a way."""
+        self._load_failed(f"{Path(refusal.model_path).name} does not fit in memory.", True)
+        ask_load_anyway(self, refusal, lambda choice: self.load_model(refusal.model_path, choice))
+
+    def show_system_panel(self) -> None:
+        show_system_panel(self, self.hearth.engine.info)
 
     def _open_file(self) -> None:
         path = self._choose_file(self)

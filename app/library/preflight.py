@@ -97,15 +97,15 @@ def ways_to_force(machine: MachineInfo) -> tuple[LoadChoice, ...]:
 
 def _chosen(plan: OffloadPlan) -> OffloadPlan:
     """Marks a plan the user asked for; says so when it does not fit."""
-    if plan.estimate.verdict is FitVerdict.DOES_NOT_FIT:
-        need = plan.estimate.total_bytes
-        where = "on the CPU" if plan.n_gpu_layers == 0 else "partly on the GPU"
-        reason = (
-            f"Loaded {where} as you chose, although it does not fit: it needs about"
-            f" {format_gb(need)} and {format_gb(plan.estimate.ram_available)} of RAM is"
-            " available, so it may run very slowly"
-        )
-        if plan.n_gpu_layers:
-            reason += f" ({plan.n_gpu_layers} of {plan.estimate.n_layers_total} layers on the GPU)"
-        return replace(plan, reason=reason)
-    return replace(plan, reason=f"{plan.reason} (as you chose)")
+    if plan.estimate.verdict is not FitVerdict.DOES_NOT_FIT:
+        return replace(plan, reason=f"{plan.reason} (as you chose)")
+    estimate = plan.estimate
+    where = "on the CPU"
+    if plan.n_gpu_layers:
+        where = f"with {plan.n_gpu_layers} of {estimate.n_layers_total} layers on the GPU"
+    reason = (
+        f"Loaded {where} as you chose, although it does not fit: it needs about"
+        f" {format_gb(estimate.total_bytes)} and {format_gb(estimate.ram_available)} of RAM"
+        " is available, so it may run very slowly"
+    )
+    return replace(plan, reason=reason)
