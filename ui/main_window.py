@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.chat.service import model_key
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
+from app.library.imports import ImportRefusedError, ImportRegistry
 from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.settings import AppSettings
 from ui.chat.chat_view import ChatView
@@ -35,10 +37,15 @@ from ui.chat.controller import ChatController
 from ui.engine_worker import EngineThread
 from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
+from ui.models.drop_import import GgufDropFilter
+from ui.models.tasks import TaskRunner
 from ui.render.links import confirm_and_open_link
 from ui.settings import edit_model_settings
 from ui.sidebar import ConversationSidebar
 from ui.system_panel import show_system_panel
+
+if TYPE_CHECKING:
+    from ui.models.window import ModelsWindow
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +73,12 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Model", self)
         toolbar.setMovable(False)
         toolbar.addWidget(self.model_bar)
+        self.models_action = toolbar.addAction("Models")
+        self.models_action.setToolTip("Find, download and manage models")
+        self.models_action.triggered.connect(self.open_models)
         self.addToolBar(toolbar)
+        self.models_window: ModelsWindow | None = None
+        self._tasks = TaskRunner(self)
         self.system_action = toolbar.addAction("System", self.show_system_panel)
         self.system_action.setToolTip("This computer, the engine and where the model runs")
 
@@ -98,6 +110,12 @@ class MainWindow(QMainWindow):
 
         self._model_path: str | None = None
         self._loading_path: str | None = None
+        # GGUF files dropped on the window (or on the message box) are imported.
+        self.drop_filter = GgufDropFilter(self)
+        self.drop_filter.files_dropped.connect(self.import_files)
+        self.setAcceptDrops(True)
+        self.installEventFilter(self.drop_filter)
+        self.composer.edit.installEventFilter(self.drop_filter)
         self._wire()
         self.refresh_models()
         self.composer.edit.setFocus()
@@ -194,6 +212,54 @@ class MainWindow(QMainWindow):
         if path:
             self.load_model(path)
 
+    def open_models(self) -> None:
+        """Shows the Models page (catalog, search, downloads, models on disk)."""
+        if self.models_window is None:
+            # Loaded on first use: the Hub client costs half a second at start-up.
+            from app.library.service import ModelLibrary
+            from ui.models.page import ModelsPage
+            from ui.models.window import ModelsWindow
+
+            library = ModelLibrary(self.hearth.paths)
+            page = ModelsPage(library, self.hearth.machine)
+            page.library_changed.connect(self.refresh_models)
+            page.models_folder_changed.connect(self._models_folder_changed)
+            self.models_window = ModelsWindow(page)
+            page.start()
+        self.models_window.show()
+        self.models_window.raise_()
+        self.models_window.activateWindow()
+
+    def import_files(self, paths: list[str]) -> None:
+        """Imports GGUF files where they lie (dropped on the window) and lists them."""
+
+        registry = ImportRegistry.in_folder(self.hearth.paths.config)
+        models_dir = self.hearth.paths.models
+
+        def work() -> list[str]:
+            problems = []
+            for path in paths:
+                try:
+                    registry.add(path, models_dir)
+                except ImportRefusedError as problem:
+                    problems.append(str(problem))
+            return problems
+
+        def done(problems: list[str]) -> None:
+            self.refresh_models()
+            if self.models_window is not None:
+                self.models_window.page.refresh_library()
+            names = ", ".join(Path(p).name for p in paths)
+            self.statusBar().showMessage(" ".join(problems) or f"Imported {names}", 8000)
+
+        self._tasks.run(work, done, lambda error: self.statusBar().showMessage(str(error)))
+
+    def _models_folder_changed(self, folder: str) -> None:
+        assert self.models_window is not None
+        self.hearth.paths = self.models_window.page.library.paths
+        self.settings.models_dir = folder  # saved with the window's settings from now on
+        self.refresh_models()
+
     def edit_settings(self) -> None:
         path = self._model_path
         if path is None:
@@ -251,6 +317,10 @@ class MainWindow(QMainWindow):
     # Closing ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.models_window is not None:
+            self.models_window.page.shutdown()  # a running download pauses, kept for next time
+            self.models_window.deleteLater()
+        self._tasks.shutdown()
         self.sidebar.stop_background_work()
         self.engine_thread.shutdown()
         super().closeEvent(event)
