@@ -79,8 +79,8 @@ def run_files(args: argparse.Namespace) -> int:
         repo = _open(library, args.repo)
     except HubError as problem:
         return _hub_error(problem)
-    rows = [_row(choice) for choice in repo.choices]
-    print(table(("", "FILE", "QUANT", "SIZE", "FIT HERE"), rows))
+    files = [_row(choice) for choice in repo.choices]
+    print(table(("", "FILE", "QUANT", "SIZE", "FIT HERE"), files))
     print("\n* recommended for this computer. Fit at 4,096 tokens of context.")
     for note in repo.notes:
         status(note)

@@ -14,6 +14,7 @@ from app.library.service import ModelLibrary
 from app.paths import hearth_paths
 from tests.support.hub_server import HubServer
 from tests.support.library_hub import fill_hub, write_files
+from tests.ui.window.conftest import open_window, window  # noqa: F401  (the main window)
 from ui.models.page import ModelsPage
 
 # A desktop with an 8 GB graphics card: the test models fit on its GPU.
