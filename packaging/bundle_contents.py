@@ -233,6 +233,8 @@ def app_datas() -> list[tuple[str, str]]:
                 datas.append((str(path), path.parent.relative_to(PROJECT_ROOT).as_posix()))
     for path in sorted(ICON_DIR.glob("hearth*")):
         datas.append((str(path), "resources/icons"))
+    # The curated model catalog, found beside the app package (app/library/catalog.py).
+    datas.append((str(PROJECT_ROOT / "resources" / "catalog.json"), "resources"))
     return datas
 
 

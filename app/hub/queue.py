@@ -103,6 +103,8 @@ class DownloadQueue:
         self._token_provider = token_provider
         self._settings = settings or DownloadSettings()
         self._cond = threading.Condition()
+        # Held around a state change and its event, so listeners see events in order.
+        self._events = threading.RLock()
         self._items: dict[str, QueueItem] = {}  # in the order added
         self._listeners: list[Listener] = []
         self._running: tuple[str, DownloadControl] | None = None
@@ -171,11 +173,12 @@ class DownloadQueue:
             status=ItemStatus.QUEUED,
             done=self._bytes_here(group),
         )
-        with self._cond:
-            self._items[item.item_id] = item
-            self._save()
-            self._cond.notify_all()
-        self._emit(ItemChanged(item))
+        with self._events:
+            with self._cond:
+                self._items[item.item_id] = item
+                self._save()
+                self._cond.notify_all()
+            self._emit(ItemChanged(item))
         return item.item_id
 
     def pause(self, item_id: str) -> None:
@@ -253,14 +256,19 @@ class DownloadQueue:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._closing or self._next_queued() is not None)
-                if self._closing:
-                    return
-                queued = self._next_queued()
-                assert queued is not None
-                control = DownloadControl()
-                self._running = (queued.item_id, control)
-                item = self._set(queued.item_id, status=ItemStatus.DOWNLOADING)
-            self._emit(ItemChanged(item))
+            # Taking _events first keeps this item's QUEUED event (sent by ``add``)
+            # ahead of its DOWNLOADING one.
+            with self._events:
+                with self._cond:
+                    if self._closing:
+                        return
+                    queued = self._next_queued()
+                    if queued is None:
+                        continue
+                    control = DownloadControl()
+                    self._running = (queued.item_id, control)
+                    item = self._set(queued.item_id, status=ItemStatus.DOWNLOADING)
+                self._emit(ItemChanged(item))
             self._run(item, control)
 
     def _next_queued(self) -> QueueItem | None:

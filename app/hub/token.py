@@ -23,11 +23,14 @@ log = logging.getLogger(__name__)
 
 def _token_from_keyring() -> str | None:
     try:
-        import keyring  # optional dependency; absent means no keychain support
+        import keyring  # absent means no keychain support
+        import keyring.errors
     except ImportError:
         return None
     try:
         token = keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME)
+    except keyring.errors.NoKeyringError:
+        return None  # no keychain on this system (a headless Linux box): not a problem
     except Exception:  # any backend failure (locked, no backend) must not block downloads
         log.warning("could not read the Hugging Face token from the keychain", exc_info=True)
         return None

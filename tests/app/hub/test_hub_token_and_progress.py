@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-import types
 from pathlib import Path
 
+import keyring
+import keyring.core
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends.fail import Keyring as FailKeyring
 from huggingface_hub import constants as hf_constants
 
 from app.hub.endpoint import hub_endpoint
@@ -42,37 +45,72 @@ def test_the_token_saved_by_hf_auth_login_is_used(no_stored_token: Path) -> None
     assert find_token() == "hf_from_cli"
 
 
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in memory, for tests."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, broken: bool = False) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+        self.asked: list[tuple[str, str]] = []
+        self.broken = broken
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.asked.append((service, username))
+        if self.broken:
+            raise RuntimeError("the keychain is locked")
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def use_keyring(monkeypatch: pytest.MonkeyPatch):
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        monkeypatch.setitem(sys.modules, "keyring", keyring)
+        previous = keyring.get_keyring()
+        keyring.set_keyring(backend)
+        monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
+        installed.append(previous)
+        return backend
+
+    installed: list[KeyringBackend] = []
+    yield install
+    for previous in installed:
+        keyring.set_keyring(previous)
+
+
 def test_a_token_in_the_keychain_comes_first(
-    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch, use_keyring
 ) -> None:
-    # keyring is optional and not installed here; a stand-in module with its API.
-    asked: list[tuple[str, str]] = []
-
-    def get_password(service: str, username: str) -> str | None:
-        asked.append((service, username))
-        return " hf_from_keychain "
-
-    keyring = types.ModuleType("keyring")
-    keyring.get_password = get_password  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    backend = use_keyring(MemoryKeyring())
+    backend.set_password(KEYRING_SERVICE, KEYRING_USERNAME, " hf_from_keychain ")
     monkeypatch.setenv("HF_TOKEN", "hf_from_env")
 
     assert find_token() == "hf_from_keychain"
-    assert asked == [(KEYRING_SERVICE, KEYRING_USERNAME)]
+    assert backend.asked == [(KEYRING_SERVICE, KEYRING_USERNAME)]
 
 
 def test_a_broken_keychain_falls_back_to_the_other_sources(
-    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch, use_keyring
 ) -> None:
-    def get_password(service: str, username: str) -> str | None:
-        raise RuntimeError("no keychain backend")
-
-    keyring = types.ModuleType("keyring")
-    keyring.get_password = get_password  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    use_keyring(MemoryKeyring(broken=True))
     monkeypatch.setenv("HF_TOKEN", "hf_from_env")
-
     assert find_token() == "hf_from_env"
+
+
+def test_a_system_without_a_keychain_falls_back_quietly(
+    no_stored_token: Path, monkeypatch: pytest.MonkeyPatch, use_keyring, caplog
+) -> None:
+    use_keyring(FailKeyring())
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+    assert find_token() == "hf_from_env"
+    assert not [r for r in caplog.records if "keychain" in r.getMessage()]
 
 
 def test_hf_endpoint_is_read_when_asked_not_at_import() -> None:
