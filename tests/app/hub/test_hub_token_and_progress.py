@@ -8,9 +8,9 @@ from pathlib import Path
 import keyring
 import keyring.core
 import pytest
+from huggingface_hub import constants as hf_constants
 from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
-from huggingface_hub import constants as hf_constants
 
 from app.hub.endpoint import hub_endpoint
 from app.hub.progress import SpeedMeter
