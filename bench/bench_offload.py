@@ -114,7 +114,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--layers", action="append", default=[], help="SHAPE=N: fewer layers, e.g. 70b=16"
     )
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for both sides (default: all); 1 on a machine others are using",
+    )
     parser.add_argument("--ngl", default="auto", help="GPU layers: auto (the plan) or a number")
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--prompt-tokens", type=int, default=512)
@@ -289,6 +294,10 @@ def print_table(results: list[ModelResult], machine: MachineInfo, binary: Path) 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # llama-cpp-python runs prompt batches on every logical core whatever n_threads says
+    # (its n_threads_batch default); llama-bench's -t sets both. Capping OpenMP, which
+    # the spawned engine host and llama-bench inherit, makes both sides use --threads.
+    os.environ["OMP_THREAD_LIMIT"] = str(args.threads)
     if not args.llama_bench.is_file():
         log(f"no llama-bench at {args.llama_bench}: build it (see this script's docstring)")
         return 2

@@ -110,16 +110,23 @@ def _pad(n: int) -> int:
 
 
 def _vocabulary(n_vocab: int) -> tuple[list[str], list[float], list[int]]:
-    """A SentencePiece-style vocabulary: controls, the 256 bytes, then made-up words."""
+    """A SentencePiece-style vocabulary: controls, the 256 bytes, then made-up words.
+
+    The words are ``▁w<number>``, with ``▁``, ``w``, the digits and ``▁w`` as pieces, so
+    that llama.cpp's SentencePiece merges rebuild each word from its characters: a
+    reply detokenized and tokenized again (the next turn's prompt) gives the same
+    tokens, as with a real model, and the KV cache is reused across turns.
+    """
     tokens = ["<unk>", "<s>", "</s>"]
     types = [int(TokenType.UNKNOWN), int(TokenType.CONTROL), int(TokenType.CONTROL)]
     tokens += [f"<0x{byte:02X}>" for byte in range(256)]
     types += [int(TokenType.BYTE)] * 256
-    words = ("▁the", "▁a", "▁hello", "▁world", "▁user", "▁assistant", "▁system")
-    for index in range(n_vocab - len(tokens)):
-        tokens.append(words[index] if index < len(words) else f"▁w{index}")
+    pieces = ["▁", "w", *"0123456789", "▁w"]
+    words = [f"▁w{index}" for index in range(max(0, n_vocab - len(tokens) - len(pieces)))]
+    for piece in pieces + words:
+        tokens.append(piece)
         types.append(int(TokenType.NORMAL))
-    scores = [0.0] * 3 + [-1000.0] * 256 + [-float(i) for i in range(n_vocab - 259)]
+    scores = [0.0] * 3 + [-1000.0] * 256 + [-float(i) for i in range(len(tokens) - 259)]
     return tokens[:n_vocab], scores[:n_vocab], types[:n_vocab]
 
 
