@@ -176,11 +176,17 @@ def main() -> int:
     wait(app, args.seconds)
     stop.set()
     producer.join()
+    # Measure until everything produced is on screen, so a backlog cannot hide.
+    stream_ended = time.perf_counter()
+    coalescer = window.chat_view.coalescer
+    wait(app, 60, lambda: not coalescer.pending_chars)
+    caught_up_ms = (time.perf_counter() - stream_ended) * 1000
     latency.stop()
     streamed = len(window.chat_view.widget_for(reply.id).plain_text())
     print(
         f"synthetic 1,000 tok/s        {latency.summary()}  "
-        f"[{window.chat_view.coalescer.deliveries} repaints, {streamed:,} chars shown]"
+        f"[{coalescer.deliveries} deliveries, {streamed:,} chars shown, "
+        f"all on screen {caught_up_ms:.0f} ms after the stream ended]"
     )
     window.chat.streaming_conversation = None
     hearth.conversations.update_message(reply.id, status="complete")
