@@ -27,13 +27,16 @@ from PySide6.QtWidgets import (
 from app.chat.service import model_key
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
+from app.library.catalog import load_catalog
 from app.library.imports import ImportRefusedError, ImportRegistry
 from app.library.preflight import LoadChoice, ModelDoesNotFit
+from app.library.recommend import Suggestion, suggest_downloads
 from app.settings import AppSettings
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
 from ui.chat.context_meter import ContextMeter
 from ui.chat.controller import ChatController
+from ui.chat.welcome import WelcomePanel
 from ui.engine_worker import EngineThread
 from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
@@ -92,6 +95,9 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(0)
+        self.welcome = WelcomePanel(right)
+        self.welcome.hide()
+        right_layout.addWidget(self.welcome)
         right_layout.addWidget(self.chat_view, 1)
         meter_row = QHBoxLayout()
         meter_row.setContentsMargins(16, 4, 16, 0)
@@ -157,6 +163,8 @@ class MainWindow(QMainWindow):
     def start(self, model: str | None = None) -> None:
         """Loads ``model``, else the last model used, else the starter model."""
         models = self.hearth.local_models()
+        if all(m.is_starter for m in models) and not self.hearth.conversations.list_conversations():
+            self._show_welcome()
         wanted = model or self.settings.last_model
         if wanted is None or not (Path(wanted).is_file() or model):
             wanted = str(models[0].path) if models else None
@@ -211,6 +219,37 @@ class MainWindow(QMainWindow):
         path = self._choose_file(self)
         if path:
             self.load_model(path)
+
+    def _show_welcome(self) -> None:
+        """First run: offer the starter model now and downloads that suit this machine."""
+        self.welcome.show()
+        self.welcome.start_chat_requested.connect(self._start_chatting)
+        self.welcome.download_requested.connect(self.open_models_at)
+        self.chat.conversations_changed.connect(self.welcome.hide)
+
+        def suggest() -> tuple[list[Suggestion], str]:
+            machine = self.hearth.machine()
+            memory = f"{machine.total_ram / 2**30:.0f} GB memory"
+            gpu = machine.best_gpu()
+            if gpu is not None:
+                memory += f", {gpu.name} with {gpu.total_vram / 2**30:.0f} GB"
+            return suggest_downloads(load_catalog(), machine), memory
+
+        self._tasks.run(
+            suggest,
+            lambda result: self.welcome.show_suggestions(*result),
+            lambda error: self.welcome.show_suggestions([], str(error)),
+        )
+
+    def _start_chatting(self) -> None:
+        self.welcome.hide()
+        self.composer.edit.setFocus()
+
+    def open_models_at(self, repo_id: str) -> None:
+        """Opens the Models page on one repository (a suggestion was picked)."""
+        self.open_models()
+        assert self.models_window is not None
+        self.models_window.page.open_repo(repo_id)
 
     def open_models(self) -> None:
         """Shows the Models page (catalog, search, downloads, models on disk)."""
