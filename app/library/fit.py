@@ -415,14 +415,20 @@ def _verdict(
     return FitVerdict.FITS_GPU if k > shape.n_layers else FitVerdict.PARTIAL_GPU
 
 
+# Off the GPU, speed falls with every extra bit; past about 5.5 bits it is not worth it.
+MAX_CPU_BITS = 5.7
+
+
 def recommend_quant(
     options: Sequence[ModelShape], machine: MachineInfo, n_ctx: int, kv_type: str = "f16"
 ) -> int | None:
     """Index of the quantization to suggest among ``options`` (one shape per file group).
 
-    The highest-bit option that fits entirely on the GPU; else the highest-bit one
-    that runs at all. Options between 3.5 and 8.5 bits per weight come first: below,
-    quality drops fast; above Q8_0, more bits buy nothing visible. None if none runs.
+    The highest-bit option that fits entirely on the GPU. Where nothing does, the
+    highest-bit one up to about 5 bits (Q4_K_M, Q5_K_M) that runs: on a CPU every token
+    reads all the weights, so a Q8_0 answers at about half a Q4's speed for little gain.
+    Options between 3.5 and 8.5 bits per weight come first: below, quality drops fast;
+    above Q8_0, more bits buy nothing visible. None if none runs.
     """
     best: tuple[Any, ...] | None = None
     best_index = None
@@ -432,8 +438,9 @@ def recommend_quant(
             continue
         bits = round(shape.bits_per_weight, 1)
         sensible = bits >= MIN_GOOD_BITS or bits == 0
-        quality = min(bits, MAX_USEFUL_BITS)
-        key = (sensible, verdict is FitVerdict.FITS_GPU, quality, -shape.weights_bytes)
+        on_gpu = verdict is FitVerdict.FITS_GPU
+        quality = min(bits, MAX_USEFUL_BITS if on_gpu else MAX_CPU_BITS)
+        key = (sensible, on_gpu, quality, -shape.weights_bytes)
         if best is None or key > best:
             best, best_index = key, index
     return best_index

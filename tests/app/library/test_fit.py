@@ -355,7 +355,14 @@ def test_recommend_quant_prefers_a_sensible_quant_partly_on_gpu_over_a_2_bit_one
         if estimate_fit(option, small, 8192).verdict is FitVerdict.FITS_GPU
     ]
     assert fits_gpu == ["Q2_K"]
-    assert names[recommend_quant(options, small, 8192)] == "Q8_0"
+    # Partly on the CPU, every token reads the weights from RAM: at most ~5 bits.
+    assert names[recommend_quant(options, small, 8192)] == "Q5_K_M"
+
+
+def test_recommend_quant_off_the_gpu_stops_at_about_5_bits_even_with_room_for_more():
+    names, options = quant_options()
+    roomy_cpu = replace(machine(LAPTOP), total_ram=128 * GIB, available_ram=120 * GIB)
+    assert names[recommend_quant(options, roomy_cpu, 8192)] == "Q5_K_M"
 
 
 def test_recommend_quant_gives_none_when_nothing_runs():
