@@ -439,7 +439,8 @@ def recommend_quant(
         bits = round(shape.bits_per_weight, 1)
         sensible = bits >= MIN_GOOD_BITS or bits == 0
         on_gpu = verdict is FitVerdict.FITS_GPU
-        quality = min(bits, MAX_USEFUL_BITS if on_gpu else MAX_CPU_BITS)
+        # Off the GPU, bits past the cap count against an option, not just for nothing.
+        quality = min(bits, MAX_USEFUL_BITS) if on_gpu else min(bits, 2 * MAX_CPU_BITS - bits)
         key = (sensible, on_gpu, quality, -shape.weights_bytes)
         if best is None or key > best:
             best, best_index = key, index

@@ -33,3 +33,13 @@ def test_a_64_gb_mac_can_be_offered_a_70b_model():
     suggestions = suggest_downloads(load_catalog(), machine, limit=10)
     assert any("70B" in s.name or "72B" in s.name for s in suggestions)
     assert all(s.verdict.runs for s in suggestions)
+
+
+def test_without_a_gpu_a_4_to_5_bit_file_is_suggested_over_a_6_or_8_bit_one():
+    machine = load_machine(MACHINES / "laptop_cpu_only_16gb.json")
+    llama = next(
+        s
+        for s in suggest_downloads(load_catalog(), machine, limit=10)
+        if s.name.startswith("Llama 3.1 8B")
+    )
+    assert "Q4_K_M" in llama.file_name
