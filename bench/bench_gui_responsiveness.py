@@ -4,7 +4,8 @@ Opens the real main window on a private HEARTH_HOME holding a long conversation
 (default 200 messages, with code), then streams a reply two ways:
 
 1. a synthetic source on another thread at 1,000 tokens/s (Markdown with code fences),
-   through the same queued signal the engine worker uses;
+   joined every 8 ms as the engine host joins a fast model's tokens, through the same
+   queued signal the engine worker uses;
 2. the real starter model through the engine.
 
 A timer asks to run every 5 ms; how late each tick runs is the event loop's delay, the
@@ -29,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
+
+from app.engine.host import SEND_INTERVAL_SECONDS
 
 TICK_MS = 5
 SYNTHETIC_PIECES = [
@@ -126,7 +129,9 @@ def main() -> int:
     app = QApplication([])
     from app.hearth import Hearth
     from ui.main_window import MainWindow
+    from ui.style import apply_style
 
+    apply_style(app)  # the window's own style sheet: polishing each new widget costs
     hearth = Hearth.open()
     conversation = fill_history(hearth, args.messages)
     window = MainWindow(hearth)
@@ -160,15 +165,25 @@ def main() -> int:
     stop = threading.Event()
 
     def produce() -> None:
+        # Tokens at 1,000/s, joined and sent every SEND_INTERVAL_SECONDS the way the
+        # engine host sends a fast model's text.
         index = 0
-        next_at = time.perf_counter()
+        pending: list[str] = []
+        next_at = last_send = time.perf_counter()
         while not stop.is_set():
-            window.worker.text.emit(SYNTHETIC_PIECES[index % len(SYNTHETIC_PIECES)])
+            pending.append(SYNTHETIC_PIECES[index % len(SYNTHETIC_PIECES)])
             index += 1
+            now = time.perf_counter()
+            if now - last_send >= SEND_INTERVAL_SECONDS:
+                window.worker.text.emit("".join(pending))
+                pending.clear()
+                last_send = now
             next_at += 0.001
             delay = next_at - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
+        if pending:
+            window.worker.text.emit("".join(pending))
 
     producer = threading.Thread(target=produce)
     latency.start()

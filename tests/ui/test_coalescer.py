@@ -1,8 +1,12 @@
-"""Streamed text reaches the view in order, whole, and at most one block per delivery."""
+"""Streamed text reaches the view in order, whole, one block per delivery, in short turns."""
 
 from __future__ import annotations
 
-from ui.chat.coalescer import CATCH_UP_CHARS, TextCoalescer, first_block_cut
+import time
+
+from PySide6.QtCore import QTimer
+
+from ui.chat.coalescer import TURN_BUDGET_SECONDS, TextCoalescer, first_block_cut
 
 
 def test_a_cut_finishes_at_most_one_block():
@@ -26,12 +30,33 @@ def test_every_piece_arrives_in_order_and_in_few_deliveries(qtbot):
     assert len(delivered) < len(pieces)
 
 
-def test_a_large_backlog_is_delivered_at_once(qtbot):
+def test_a_backlog_drains_in_short_turns_that_let_the_window_breathe(qtbot):
+    """Slow blocks are spread over turns; other events run between them."""
+    turns = [0]
+    turn_of_delivery: list[int] = []
     delivered: list[str] = []
-    coalescer = TextCoalescer(delivered.append)
-    coalescer.push("para\n\n" * (CATCH_UP_CHARS // 6 + 10))
+
+    def slow_deliver(text: str) -> None:
+        time.sleep(0.002)  # a block that takes a while to lay out
+        delivered.append(text)
+        turn_of_delivery.append(turns[0])
+
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    ticker.start()
+    coalescer = TextCoalescer(slow_deliver)
+    blocks = [f"paragraph {i}\n\n" for i in range(60)]
+    coalescer.push("".join(blocks))
     qtbot.waitUntil(lambda: coalescer.pending_chars == 0)
-    assert len(delivered) == 1
+    ticker.stop()
+
+    assert delivered == blocks
+    per_turn = [turn_of_delivery.count(t) for t in set(turn_of_delivery)]
+    most_in_budget = int(TURN_BUDGET_SECONDS / 0.002) + 1
+    assert len(per_turn) >= 60 // most_in_budget
+    assert max(per_turn) <= most_in_budget
+    assert max(per_turn) > 1  # blocks share a turn's layout and repaint
 
 
 def test_flush_delivers_everything_now(qtbot):

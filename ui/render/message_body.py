@@ -8,6 +8,9 @@ into a :class:`~ui.render.prose_view.ProseView` (runs of prose) or a
 :class:`~ui.render.code_block.CodeBlockView` (fenced code), and only the open
 tail is re-rendered on each update. So an update costs what arrived plus the
 unfinished block, never the whole message.
+
+The pieces are laid out in pages of :data:`SEGMENTS_PER_PAGE`: a growing last piece
+re-lays out its own page and the column of pages, not every piece of a long reply.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ from ui.render.code_block import CodeBlockView
 from ui.render.prose_view import ProseView
 
 Segment = ProseView | CodeBlockView
+
+# Pieces per page: small enough that laying out one page is cheap, large enough that
+# the column of pages stays short even for a reply of thousands of pieces.
+SEGMENTS_PER_PAGE = 24
+
+
+def _page_layout(widget: QWidget) -> QVBoxLayout:
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(6)
+    return layout
 
 
 class MessageBody(QWidget):
@@ -35,11 +49,10 @@ class MessageBody(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(6)
+        self._layout = _page_layout(self)
         # Pieces sit at the top; any extra height given to the body stays below them.
         self._layout.addStretch(1)
+        self._pages: list[tuple[QWidget, QVBoxLayout]] = []
         self._splitter = BlockSplitter()
         self._segments: list[Segment] = []
         self._open_code: CodeBlockView | None = None
@@ -69,10 +82,11 @@ class MessageBody(QWidget):
 
     def clear(self) -> None:
         """Remove all content."""
-        for segment in self._segments:
-            self._layout.removeWidget(segment)
-            segment.hide()
-            segment.deleteLater()
+        for page, _layout in self._pages:
+            self._layout.removeWidget(page)
+            page.hide()
+            page.deleteLater()
+        self._pages = []
         self._reset_state()
 
     # -- reading ---------------------------------------------------------
@@ -177,5 +191,12 @@ class MessageBody(QWidget):
         if isinstance(last, ProseView):
             # Whatever was open in that prose run is finished or moved on.
             last.set_tail("")
+        if not self._pages or self._pages[-1][1].count() >= SEGMENTS_PER_PAGE:
+            page = QWidget(self)
+            # A page is exactly as tall as its pieces, so finished pages never move
+            # or stretch while the last one grows.
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            self._pages.append((page, _page_layout(page)))
+            self._layout.insertWidget(self._layout.count() - 1, page)
         self._segments.append(segment)
-        self._layout.insertWidget(self._layout.count() - 1, segment)
+        self._pages[-1][1].addWidget(segment)

@@ -213,3 +213,29 @@ def test_link_colour_follows_the_palette(make_body: MakeBody) -> None:
     cursor.setPosition(view.plain_text().index("link") + 1)
     assert cursor.charFormat().isAnchor()
     assert cursor.charFormat().foreground().color() == QColor("#7fb4ff")
+
+
+def test_a_reply_of_many_pieces_stays_in_order_and_finished_pieces_stay_put(
+    make_body: MakeBody, qtbot: QtBot
+) -> None:
+    """Dozens of code blocks and paragraphs: shown top to bottom in the order written,
+    and what is finished does not shift while the rest streams in below it."""
+    body = make_body()
+    cycle = "Step {n} explained.\n\n```python\nprint({n})\n```\n\n"
+    for n in range(40):
+        body.append(cycle.format(n=n))
+        qtbot.wait(1)
+    first_code = body.segments()[1]
+    placed_at = first_code.mapTo(body, first_code.rect().topLeft())
+    for n in range(40, 80):
+        body.append(cycle.format(n=n))
+        qtbot.wait(1)
+    qtbot.wait(20)
+
+    segments = body.segments()
+    assert len(segments) == 160
+    codes = [s.code() for s in segments if isinstance(s, CodeBlockView)]
+    assert codes == [f"print({n})" for n in range(80)]
+    tops = [s.mapTo(body, s.rect().topLeft()).y() for s in segments]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)
+    assert first_code.mapTo(body, first_code.rect().topLeft()) == placed_at
