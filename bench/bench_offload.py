@@ -68,7 +68,14 @@ from bench.offload_llama_bench import (
     run_bench,
     version,
 )
-from bench.offload_models import BenchModel, delete_model, parse_layers, plan_models, write_model
+from bench.offload_models import (
+    BenchModel,
+    delete_model,
+    parse_layers,
+    plan_models,
+    settle_model,
+    write_model,
+)
 
 TEMPLATE_TOKENS = 12  # about what the chat template adds around the user's text
 
@@ -153,6 +160,7 @@ def run_model(
 ) -> ModelResult:
     loadavg_before = os.getloadavg()
     write_s = write_model(model)
+    settle_model(model)
     plan = plan_for(model, machine, args)
     arguments = plan.llama_kwargs()
     prompt_tokens = quick.prompt_tokens if quick else args.prompt_tokens

@@ -7,6 +7,7 @@ Synthetic models are Llama-architecture GGUFs with random Q4_0 weights written b
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -74,6 +75,18 @@ def write_model(model: BenchModel) -> float:
         model.path, model.shape, name=f"Synthetic {model.label}", on_progress=progress
     )
     return time.perf_counter() - started
+
+
+def settle_model(model: BenchModel) -> None:
+    """Puts the file on disk and in the page cache before either side loads it.
+
+    Without this the side that loads first pays for the freshly written file's
+    writeback, and the other side finds it cached: an unfair load-time ratio.
+    """
+    os.sync()
+    with model.path.open("rb") as file:
+        while file.read(16 << 20):
+            pass
 
 
 def delete_model(model: BenchModel) -> None:

@@ -54,7 +54,8 @@ def test_catalog_has_small_and_large_instruct_models_with_complete_records():
         for entry in model.files:
             assert entry.quant and entry.size > 0
             for part in entry.parts:
-                assert part.sha256 is None or SHA256.match(part.sha256)
+                assert part.sha256 and SHA256.match(part.sha256), part.path
+                assert part.seen_at, part.path
                 assert part.path.endswith(".gguf")
 
 
