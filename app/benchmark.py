@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,20 +39,31 @@ class RunFigures:
 
 @dataclass(frozen=True)
 class BenchResult:
+    """Medians of each side, and ratios as the median of each back-to-back pair's ratio.
+
+    A machine's speed drifts over minutes; a pair run back to back shares the drift, so
+    the ratio of a pair is steadier than the ratio of two medians.
+    """
+
     model: str
     tokens: int
     n_ctx: int
     hearth: RunFigures
     bare: RunFigures
+    pairs: tuple[tuple[RunFigures, RunFigures], ...] = ()
 
     @property
     def generation_ratio(self) -> float:
-        return self.hearth.tokens_per_s / self.bare.tokens_per_s if self.bare.tokens_per_s else 0
+        return self._paired_ratio(lambda run: run.tokens_per_s)
 
     @property
     def prompt_ratio(self) -> float:
-        bare = self.bare.prompt_tokens_per_s
-        return self.hearth.prompt_tokens_per_s / bare if bare else 0.0
+        return self._paired_ratio(lambda run: run.prompt_tokens_per_s)
+
+    def _paired_ratio(self, figure: Callable[[RunFigures], float]) -> float:
+        pairs = self.pairs or ((self.hearth, self.bare),)
+        ratios = [figure(h) / figure(b) for h, b in pairs if figure(b)]
+        return statistics.median(ratios) if ratios else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +73,9 @@ class BenchResult:
             "hearth": asdict(self.hearth),
             "bare_llama_cpp_python": asdict(self.bare),
             "generation_ratio": round(self.generation_ratio, 4),
+            "generation_ratio_per_pair": [
+                round(h.tokens_per_s / b.tokens_per_s, 4) for h, b in self.pairs if b.tokens_per_s
+            ],
             "prompt_ratio": round(self.prompt_ratio, 4),
         }
 
@@ -80,20 +95,32 @@ def _sampling(tokens: int) -> SamplingParams:
 def run_benchmark(
     model_path: str, tokens: int, n_threads: int | None = None, repeat: int = 1
 ) -> BenchResult:
-    """Runs Hearth and the bare loop ``repeat`` times each, alternating; medians win.
+    """Runs Hearth and the bare loop ``repeat`` times each, back to back in pairs.
 
-    Alternating spreads out whatever else the machine does over both sides.
+    Which side goes first alternates from pair to pair, so neither always runs on a
+    machine the other has just warmed (or tired).
     """
     n_ctx = tokens + 512
     request = LoadRequest(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads)
     messages = [{"role": "user", "content": BENCH_PROMPT}]
-    hearth_runs: list[RunFigures] = []
-    bare_runs: list[RunFigures] = []
-    for _ in range(max(1, repeat)):
-        hearth_runs.append(_bench_engine(request, messages, tokens))
-        bare_runs.append(_bench_bare(request, messages, tokens))
+    pairs: list[tuple[RunFigures, RunFigures]] = []
+    for index in range(max(1, repeat)):
+        if index % 2 == 0:
+            hearth = _bench_engine(request, messages, tokens)
+            bare = _bench_bare(request, messages, tokens)
+        else:
+            bare = _bench_bare(request, messages, tokens)
+            hearth = _bench_engine(request, messages, tokens)
+        pairs.append((hearth, bare))
     name = read_gguf_header(model_path).name
-    return BenchResult(name, tokens, n_ctx, _median(hearth_runs), _median(bare_runs))
+    return BenchResult(
+        name,
+        tokens,
+        n_ctx,
+        _median([h for h, _ in pairs]),
+        _median([b for _, b in pairs]),
+        tuple(pairs),
+    )
 
 
 def _median(runs: list[RunFigures]) -> RunFigures:

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         hearth.close()
     if not args.json:
-        status(f"Benchmarking {model.name}: {args.tokens} tokens, Hearth then bare...")
+        status(f"Benchmarking {model.name}: {args.tokens} tokens, Hearth and bare in turn...")
     result = run_benchmark(str(model.path), args.tokens, args.threads, args.repeat)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -63,4 +63,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     print(f"{result.model}: {result.tokens} tokens, context {result.n_ctx}")
     print(table(("METRIC", "HEARTH", "BARE LLAMA-CPP-PYTHON", "RATIO"), rows))
+    if len(result.pairs) > 1:
+        per_pair = ", ".join(
+            f"{h.tokens_per_s / b.tokens_per_s:.3f}" for h, b in result.pairs if b.tokens_per_s
+        )
+        print(f"Generation ratio of each back-to-back pair: {per_pair} (the median is shown)")
     return 0

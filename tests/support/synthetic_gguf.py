@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 from gguf import GGMLQuantizationType, GGUFWriter, TokenType
 
+from tests.support.tiny_gguf import add_llama_tokenizer
+
 Q4_0_BLOCK_WEIGHTS = 32
 Q4_0_BLOCK_BYTES = 18
 ALIGNMENT = 32
@@ -179,15 +181,7 @@ def write_synthetic_llama(
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_rope_dimension_count(shape.head_dim)
     writer.add_vocab_size(shape.n_vocab)
-    writer.add_tokenizer_model("llama")
-    writer.add_token_list(tokens)
-    writer.add_token_scores(scores)
-    writer.add_token_types(types)
-    writer.add_bos_token_id(1)
-    writer.add_eos_token_id(2)
-    writer.add_unk_token_id(0)
-    if chat_template is not None:
-        writer.add_chat_template(chat_template)
+    add_llama_tokenizer(writer, tokens, scores, types, chat_template)
     tensors = shape.tensors()
     for tensor_name, tensor_shape, quantized in tensors:
         nbytes = _tensor_bytes(tensor_shape, quantized)

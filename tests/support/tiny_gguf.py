@@ -6,6 +6,7 @@ template a test needs: enough for llama.cpp to load the file and generate tokens
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,15 +55,7 @@ def write_tiny_llama(
     writer.add_head_count_kv(N_HEAD_KV)
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_rope_dimension_count(head_dim)
-    writer.add_tokenizer_model("llama")
-    writer.add_token_list(tokens)
-    writer.add_token_scores(scores)
-    writer.add_token_types(types)
-    writer.add_bos_token_id(1)
-    writer.add_eos_token_id(2)
-    writer.add_unk_token_id(0)
-    if chat_template is not None:
-        writer.add_chat_template(chat_template)
+    add_llama_tokenizer(writer, tokens, scores, types, chat_template)
 
     def weight(*shape: int) -> np.ndarray:
         return (rng.standard_normal(shape) * 0.02).astype(np.float32)
@@ -86,3 +79,22 @@ def write_tiny_llama(
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def add_llama_tokenizer(
+    writer: GGUFWriter,
+    tokens: Sequence[str],
+    scores: Sequence[float],
+    types: Sequence[int],
+    chat_template: str | None,
+) -> None:
+    """A Llama (SentencePiece) vocabulary with <unk>, <s> and </s> as ids 0, 1 and 2."""
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+    if chat_template is not None:
+        writer.add_chat_template(chat_template)

@@ -69,12 +69,17 @@ def test_a_missing_conversation_is_a_clear_error(hearth_home: Path, capsys):
 
 
 def test_bench_prints_both_runs_and_their_ratio(hearth_home: Path, capsys):
-    code, out, _ = run(capsys, "bench", "--tokens", "24", "--json")
+    code, out, _ = run(capsys, "bench", "--tokens", "24", "--repeat", "2", "--json")
     assert code == 0
     result = json.loads(out)
     assert result["hearth"]["generated_tokens"] == 24
     assert result["bare_llama_cpp_python"]["generated_tokens"] == 24
-    assert result["generation_ratio"] > 0
+    per_pair = result["generation_ratio_per_pair"]
+    assert len(per_pair) == 2 and all(ratio > 0 for ratio in per_pair)
+    assert (
+        result["generation_ratio"] == round(sum(per_pair) / 2, 4)
+        or abs(result["generation_ratio"] - sum(per_pair) / 2) < 1e-3
+    )
 
 
 def _read_until(stream, marker: str, deadline: float) -> str:
