@@ -101,6 +101,95 @@ class LoopLatency:
         )
 
 
+def typical_pieces() -> list[str]:
+    """A long answer's shape: paragraphs of ~60 tokens, a 12-line code block every ~300."""
+    sentence = ["The ", "keeper ", "climbs ", "the ", "stairs ", "and ", "checks ", "the "]
+    paragraph = [*sentence, "lamp. "] * 7 + ["\n\n"]
+    code = ["```python\n"]
+    for n in range(12):
+        code += [f"line_{n} = compute({n}, ", "step=2)\n"]
+    code += ["```\n\n"]
+    return paragraph * 4 + code
+
+
+TYPICAL_PIECES = typical_pieces()
+
+
+def stream_synthetic(
+    app: QApplication,
+    window,
+    hearth,
+    conversation: int,
+    latency: LoopLatency,
+    pieces: list[str],
+    label: str,
+    seconds: float,
+) -> None:
+    reply = hearth.conversations.add_message(
+        conversation,
+        hearth.conversations.active_path(conversation)[-1].id,
+        "assistant",
+        "",
+        status="streaming",
+    )
+    window.chat.conversation_id = conversation
+    window.chat.streaming_conversation = conversation
+    window.chat_view.begin_reply(reply)
+    stop = threading.Event()
+
+    def produce() -> None:
+        # Tokens at 1,000/s, joined and sent every SEND_INTERVAL_SECONDS the way the
+        # engine host sends a fast model's text.
+        index = 0
+        pending: list[str] = []
+        next_at = last_send = time.perf_counter()
+        while not stop.is_set():
+            pending.append(pieces[index % len(pieces)])
+            index += 1
+            now = time.perf_counter()
+            if now - last_send >= SEND_INTERVAL_SECONDS:
+                window.worker.text.emit("".join(pending))
+                pending.clear()
+                last_send = now
+            next_at += 0.001
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        if pending:
+            window.worker.text.emit("".join(pending))
+
+    producer = threading.Thread(target=produce)
+    coalescer = window.chat_view.coalescer
+    turns: list[float] = []
+
+    def count_turn(_chars: int) -> None:
+        turns.append(time.perf_counter())
+
+    coalescer.turn_done.connect(count_turn)
+    latency.start()
+    started = time.perf_counter()
+    producer.start()
+    wait(app, seconds)
+    stop.set()
+    producer.join()
+    # Measure until everything produced is on screen, so a backlog cannot hide.
+    stream_ended = time.perf_counter()
+    wait(app, 120, lambda: not coalescer.pending_chars)
+    caught_up_ms = (time.perf_counter() - stream_ended) * 1000
+    latency.stop()
+    coalescer.turn_done.disconnect(count_turn)
+    widget = window.chat_view.widget_for(reply.id)
+    streamed = len(widget.plain_text()) if widget else 0
+    rate = len(turns) / max(1e-9, (turns[-1] if turns else started) - started)
+    print(
+        f"synthetic {label:8s} 1,000 tok/s {latency.summary()}  "
+        f"[{streamed:,} chars shown, {rate:.0f} view updates/s, "
+        f"all on screen {caught_up_ms:.0f} ms after the stream ended]"
+    )
+    window.chat.streaming_conversation = None
+    hearth.conversations.update_message(reply.id, status="complete")
+
+
 def fill_history(hearth, messages: int) -> int:
     store = hearth.conversations
     conversation = store.create_conversation("A long conversation", None)
@@ -149,62 +238,16 @@ def main() -> int:
     latency.start()
     wait(app, 2.0)
     latency.stop()
-    print(f"idle                         {latency.summary()}")
+    print(f"idle                          {latency.summary()}")
 
-    # 1. Synthetic stream at 1,000 tokens/s from another thread, through the worker's signal.
-    reply = hearth.conversations.add_message(
-        conversation,
-        hearth.conversations.active_path(conversation)[-1].id,
-        "assistant",
-        "",
-        status="streaming",
-    )
-    window.chat.conversation_id = conversation
-    window.chat.streaming_conversation = conversation
-    window.chat_view.begin_reply(reply)
-    stop = threading.Event()
-
-    def produce() -> None:
-        # Tokens at 1,000/s, joined and sent every SEND_INTERVAL_SECONDS the way the
-        # engine host sends a fast model's text.
-        index = 0
-        pending: list[str] = []
-        next_at = last_send = time.perf_counter()
-        while not stop.is_set():
-            pending.append(SYNTHETIC_PIECES[index % len(SYNTHETIC_PIECES)])
-            index += 1
-            now = time.perf_counter()
-            if now - last_send >= SEND_INTERVAL_SECONDS:
-                window.worker.text.emit("".join(pending))
-                pending.clear()
-                last_send = now
-            next_at += 0.001
-            delay = next_at - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        if pending:
-            window.worker.text.emit("".join(pending))
-
-    producer = threading.Thread(target=produce)
-    latency.start()
-    producer.start()
-    wait(app, args.seconds)
-    stop.set()
-    producer.join()
-    # Measure until everything produced is on screen, so a backlog cannot hide.
-    stream_ended = time.perf_counter()
-    coalescer = window.chat_view.coalescer
-    wait(app, 60, lambda: not coalescer.pending_chars)
-    caught_up_ms = (time.perf_counter() - stream_ended) * 1000
-    latency.stop()
-    streamed = len(window.chat_view.widget_for(reply.id).plain_text())
-    print(
-        f"synthetic 1,000 tok/s        {latency.summary()}  "
-        f"[{coalescer.deliveries} deliveries, {streamed:,} chars shown, "
-        f"all on screen {caught_up_ms:.0f} ms after the stream ended]"
-    )
-    window.chat.streaming_conversation = None
-    hearth.conversations.update_message(reply.id, status="complete")
+    # 1. Synthetic streams at 1,000 tokens/s from another thread, through the worker's
+    # signal: Markdown shaped like a typical long answer, then the dense worst case.
+    # Each in a long conversation of its own, so one stream's reply does not weigh on the next.
+    for label, pieces in (("typical", TYPICAL_PIECES), ("dense", SYNTHETIC_PIECES)):
+        own = fill_history(hearth, args.messages)
+        window.chat.show_conversation(own)
+        wait(app, 0.5)
+        stream_synthetic(app, window, hearth, own, latency, pieces, label, args.seconds)
 
     # 2. The real model through the engine worker.
     window.chat.show_conversation(conversation)
@@ -213,7 +256,7 @@ def main() -> int:
     window.chat.send("Write a long story about a lighthouse, with a code example.")
     wait(app, 120, lambda: not window.chat.busy)
     latency.stop()
-    print(f"real model (starter)         {latency.summary()}")
+    print(f"real model (starter)          {latency.summary()}")
     window.close()
     hearth.close()
     return 0
