@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from enum import Enum
 from typing import Any
@@ -33,6 +33,8 @@ from app.store.search_query import build_match_query
 # Columns are named after the record fields, so a row maps onto a record by position.
 _CONVERSATION_COLUMNS = ", ".join(field.name for field in fields(Conversation))
 _MESSAGE_COLUMNS = ", ".join(field.name for field in fields(Message))
+# Well under SQLite's limit on bound parameters in one statement.
+_IDS_PER_QUERY = 500
 _M_MESSAGE_COLUMNS = ", ".join(f"m.{field.name}" for field in fields(Message))
 
 # Follows "most recent child" from a message down to the bottom of its branch. The
@@ -357,6 +359,27 @@ class ConversationStore:
                 (message["conversation_id"], message["parent_id"], message["role"]),
             ).fetchall()
         return [_message(row) for row in rows]
+
+    def version_ids(self, message_ids: Sequence[int]) -> dict[int, list[int]]:
+        """For each message, the ids of the versions it is one of, oldest first.
+
+        One query for a whole conversation, where :meth:`versions` would take one each.
+        """
+        found: dict[int, list[int]] = {}
+        ids = list(message_ids)
+        with self._db.read() as conn:
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start : start + _IDS_PER_QUERY]
+                rows = conn.execute(
+                    "SELECT m.id, s.id FROM messages AS m JOIN messages AS s"
+                    " ON s.conversation_id = m.conversation_id AND s.parent_id IS m.parent_id"
+                    f" AND s.role = m.role WHERE m.id IN ({', '.join('?' * len(chunk))})"
+                    " ORDER BY m.id, s.id",
+                    chunk,
+                ).fetchall()
+                for message_id, sibling_id in rows:
+                    found.setdefault(message_id, []).append(sibling_id)
+        return found
 
     def select_version(self, message_id: int) -> None:
         """Show this message: its branch's newest descendant becomes the current leaf.

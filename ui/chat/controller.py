@@ -74,7 +74,7 @@ class ChatController(QObject):
             self.meter.set_usage(0, self._context, 0)
             return
         path = self.hearth.conversations.active_path(conversation_id)
-        versions = {m.id: self._versions(m) for m in path}
+        versions = self._versions_of(path)
         self.view.show_messages(path, versions, self.model_names, busy=self.busy)
         used = next(
             (
@@ -95,15 +95,12 @@ class ChatController(QObject):
         self.meter.set_usage(self._prompt_tokens, n_ctx, self._dropped)
 
     def _versions(self, message: Message) -> VersionInfo:
-        siblings = self.hearth.conversations.versions(message.id)
-        ids = [m.id for m in siblings]
-        index = ids.index(message.id) if message.id in ids else 0
-        return VersionInfo(
-            index=index + 1,
-            count=len(ids),
-            previous_id=ids[index - 1] if index > 0 else None,
-            next_id=ids[index + 1] if index + 1 < len(ids) else None,
-        )
+        ids = self.hearth.conversations.version_ids([message.id]).get(message.id, [])
+        return _version_info(message.id, ids)
+
+    def _versions_of(self, messages: list[Message]) -> dict[int, VersionInfo]:
+        found = self.hearth.conversations.version_ids([m.id for m in messages])
+        return {m.id: _version_info(m.id, found.get(m.id, [])) for m in messages}
 
     # Actions ------------------------------------------------------------------------------
 
@@ -157,7 +154,7 @@ class ChatController(QObject):
             self.view.add_message(path[-2], self.model_names)
         else:
             # A new version of an older turn: the path changed, show it afresh.
-            versions = {m.id: self._versions(m) for m in path[:-1]}
+            versions = self._versions_of(path[:-1])
             self.view.show_messages(path[:-1], versions, self.model_names, busy=True)
         self.view.begin_reply(message, self.model_names)
 
@@ -187,3 +184,14 @@ class ChatController(QObject):
             self.view.finish_reply(final, self._versions(final))
         else:
             self.show_conversation(conversation)
+
+
+def _version_info(message_id: int, ids: list[int]) -> VersionInfo:
+    """Where a message stands among its versions (``ids``, oldest first)."""
+    index = ids.index(message_id) if message_id in ids else 0
+    return VersionInfo(
+        index=index + 1,
+        count=max(1, len(ids)),
+        previous_id=ids[index - 1] if index > 0 else None,
+        next_id=ids[index + 1] if index + 1 < len(ids) else None,
+    )

@@ -109,3 +109,24 @@ def test_an_empty_conversation_has_an_empty_path(store: ConversationStore) -> No
     conversation = store.create_conversation("empty", None)
 
     assert store.active_path(conversation.id) == []
+
+
+def test_version_ids_for_many_messages_agree_with_versions(store: ConversationStore) -> None:
+    """One query for a whole path gives what asking message by message gives."""
+    conversation = store.create_conversation("tree", "m")
+    system = store.add_message(conversation.id, None, "system", "Be brief.")
+    first_q = store.add_message(conversation.id, None, "user", "Hi")
+    edited_q = store.add_message(conversation.id, None, "user", "Hello")
+    reply = store.add_message(conversation.id, edited_q.id, "assistant", "One")
+    again = store.add_message(conversation.id, edited_q.id, "assistant", "Two")
+    other = store.create_conversation("other", "m")
+    store.add_message(other.id, None, "user", "Elsewhere")  # a root in another chat
+    every = [system, first_q, edited_q, reply, again]
+
+    found = store.version_ids([m.id for m in every])
+
+    assert found == {m.id: [v.id for v in store.versions(m.id)] for m in every}
+    assert found[first_q.id] == [first_q.id, edited_q.id]
+    assert found[again.id] == [reply.id, again.id]
+    assert found[system.id] == [system.id]
+    assert store.version_ids([]) == {}
