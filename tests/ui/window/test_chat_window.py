@@ -63,7 +63,7 @@ def test_shift_enter_adds_a_line_instead_of_sending(qtbot, window):
 
 
 def test_the_stop_button_ends_the_reply_and_keeps_it(qtbot, open_window):
-    window = open_window(max_tokens=3000)
+    window = open_window(max_tokens=3000, seed=7, temperature=0.8)  # a long reply, every run
     type_and_send(qtbot, window, "Write a very long story about a brave knight.")
     wait_for_streamed_text(qtbot, window, 40)
     qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
@@ -76,7 +76,7 @@ def test_the_stop_button_ends_the_reply_and_keeps_it(qtbot, open_window):
 
 
 def test_escape_stops_the_reply(qtbot, open_window):
-    window = open_window(max_tokens=3000)
+    window = open_window(max_tokens=3000, seed=7, temperature=0.8)  # a long reply, every run
     type_and_send(qtbot, window, "Write a very long story about a dragon.")
     wait_for_streamed_text(qtbot, window, 20)
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
@@ -130,7 +130,7 @@ def test_editing_an_earlier_message_starts_a_new_version(qtbot, open_window):
 
 
 def test_a_killed_engine_is_reported_in_the_chat_and_reload_works(qtbot, open_window):
-    window = open_window(max_tokens=3000)
+    window = open_window(max_tokens=3000, seed=7, temperature=0.8)  # a long reply, every run
     type_and_send(qtbot, window, "Write a very long story about the moon.")
     wait_for_streamed_text(qtbot, window, 20)
     pid = window.hearth.engine.host_pid
