@@ -60,6 +60,10 @@ class BenchResult:
     def prompt_ratio(self) -> float:
         return self._paired_ratio(lambda run: run.prompt_tokens_per_s)
 
+    @property
+    def generation_ratio_per_pair(self) -> list[float]:
+        return [h.tokens_per_s / b.tokens_per_s for h, b in self.pairs if b.tokens_per_s]
+
     def _paired_ratio(self, figure: Callable[[RunFigures], float]) -> float:
         pairs = self.pairs or ((self.hearth, self.bare),)
         ratios = [figure(h) / figure(b) for h, b in pairs if figure(b)]
@@ -73,9 +77,7 @@ class BenchResult:
             "hearth": asdict(self.hearth),
             "bare_llama_cpp_python": asdict(self.bare),
             "generation_ratio": round(self.generation_ratio, 4),
-            "generation_ratio_per_pair": [
-                round(h.tokens_per_s / b.tokens_per_s, 4) for h, b in self.pairs if b.tokens_per_s
-            ],
+            "generation_ratio_per_pair": [round(r, 4) for r in self.generation_ratio_per_pair],
             "prompt_ratio": round(self.prompt_ratio, 4),
         }
 

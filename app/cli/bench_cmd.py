@@ -64,8 +64,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{result.model}: {result.tokens} tokens, context {result.n_ctx}")
     print(table(("METRIC", "HEARTH", "BARE LLAMA-CPP-PYTHON", "RATIO"), rows))
     if len(result.pairs) > 1:
-        per_pair = ", ".join(
-            f"{h.tokens_per_s / b.tokens_per_s:.3f}" for h, b in result.pairs if b.tokens_per_s
-        )
+        per_pair = ", ".join(f"{ratio:.3f}" for ratio in result.generation_ratio_per_pair)
         print(f"Generation ratio of each back-to-back pair: {per_pair} (the median is shown)")
     return 0

@@ -1,4 +1,4 @@
-"""Gathers streamed text and hands it on at most ~30 times a second, in small steps.
+"""Gathers streamed text and hands it on in short turns, at most 60 a second.
 
 A fast model can send hundreds of pieces a second; repainting for each would cost more
 than the model. Pieces are joined and delivered on a timer instead. Text that finishes
@@ -54,7 +54,6 @@ class TextCoalescer(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._step)
-        self.deliveries = 0
 
     @property
     def pending_chars(self) -> int:
@@ -74,7 +73,6 @@ class TextCoalescer(QObject):
         delivered = 0
         while text:
             cut = first_block_cut(text)
-            self.deliveries += 1
             self._deliver(text[:cut])
             delivered += cut
             text = text[cut:]
@@ -94,6 +92,5 @@ class TextCoalescer(QObject):
             return
         text = "".join(self._pending)
         self._pending.clear()
-        self.deliveries += 1
         self._deliver(text)
         self.turn_done.emit(len(text))

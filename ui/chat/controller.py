@@ -95,8 +95,7 @@ class ChatController(QObject):
         self.meter.set_usage(self._prompt_tokens, n_ctx, self._dropped)
 
     def _versions(self, message: Message) -> VersionInfo:
-        ids = self.hearth.conversations.version_ids([message.id]).get(message.id, [])
-        return _version_info(message.id, ids)
+        return self._versions_of([message])[message.id]
 
     def _versions_of(self, messages: list[Message]) -> dict[int, VersionInfo]:
         found = self.hearth.conversations.version_ids([m.id for m in messages])
