@@ -15,7 +15,7 @@ from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
 from app.library.fit import ModelShape
-from app.library.gguf_header import read_gguf_header
+from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
 from app.library.local_models import LocalModel, list_local_models, resolve_model
 from app.library.models_folder import with_chosen_models_folder
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # The context used when a model's settings name none: enough for long chats, small
 # enough for the KV cache of a 7B model to stay modest.
 DEFAULT_CONTEXT = 4096
+# More layers than any model has: a header claiming more is corrupt (and planning for
+# it would allocate per-layer lists of that length).
+MAX_LAYERS = 10_000
 
 
 @dataclass
@@ -86,11 +89,11 @@ class Hearth:
         weights load; ``CPU`` / ``PARTLY_GPU`` load it anyway as the user chose.
         """
         settings = self.model_settings.get(model_key(str(model.path)))
-        header = read_gguf_header(model.path)
+        header, shape = _model_header(model.path)
         trained = header.context_length or DEFAULT_CONTEXT
         n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
         plan = preflight(
-            ModelShape.from_header(header),
+            shape,
             self.machine(),
             n_ctx,
             choice=choice,
@@ -106,3 +109,31 @@ class Hearth:
             chat_template_override=settings.chat_template_override,
             offload_reason=plan.reason,
         )
+
+
+def _model_header(path: Path) -> tuple[GGUFHeader, ModelShape]:
+    """The header of a model file and its shape; :class:`GGUFError` if it cannot be a model.
+
+    Besides the reader's own checks, values of the wrong type (a context length that is
+    text, say), an absurd layer count and a file without weights are refused here, so
+    every broken file ends in one clear error rather than a traceback.
+    """
+    try:
+        header = read_gguf_header(path)
+        layers = header.block_count
+        if not 0 <= layers <= MAX_LAYERS:
+            raise GGUFError(f"{path.name} claims {layers:,} layers: its header is corrupt")
+        if not header.tensors and _split_count(header) <= 1:
+            raise GGUFError(f"{path.name} holds no weights: it is not a model")
+        header.context_length  # noqa: B018 - read now, so a corrupt value is caught here
+        return header, ModelShape.from_header(header)
+    except GGUFError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, ValueError) as problem:
+        raise GGUFError(f"{path.name} has a corrupt header ({problem})") from None
+
+
+def _split_count(header: GGUFHeader) -> int:
+    """How many files a split model spans (its first file may hold no weights)."""
+    count = header.get("split.count", 1)
+    return count if isinstance(count, int) else 1

@@ -37,7 +37,8 @@ class EngineWorker(QObject):
     - ``load_failed(str, bool)``: why loading failed; True if the user cancelled it.
     - ``load_refused(object)``: the ``ModelDoesNotFit`` of a model refused before loading.
     - ``reply_started(object)``: the stored, still empty reply ``Message``.
-    - ``text(str)``: the next piece of the reply.
+    - ``text(str)``: the next piece of the reply's answer.
+    - ``thinking(str)``: the next piece of the model's thinking before its answer.
     - ``prompt_ready(int, int)``: prompt tokens, and how many old messages were left out.
     - ``reloading()``: the engine died earlier and is being reloaded for this request.
     - ``reply_finished(object)``: the ``ReplyResult``.
@@ -49,6 +50,7 @@ class EngineWorker(QObject):
     load_refused = Signal(object)
     reply_started = Signal(object)
     text = Signal(str)
+    thinking = Signal(str)
     prompt_ready = Signal(int, int)
     reloading = Signal()
     reply_finished = Signal(object)
@@ -114,6 +116,7 @@ class EngineWorker(QObject):
     def _callbacks(self) -> StreamCallbacks:
         return StreamCallbacks(
             on_text=self.text.emit,
+            on_thinking=self.thinking.emit,
             on_started=self._started,
             on_prompt=self.prompt_ready.emit,
             on_reload=self.reloading.emit,

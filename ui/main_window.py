@@ -193,11 +193,16 @@ class MainWindow(QMainWindow):
         self.model_bar.backend_label.setToolTip(info.system_info)
         self.chat.model_ready = True
         self.chat.set_context_size(info.n_ctx)
+        self.chat.set_model_features(info)
         self._show_instructions()
         name = self.chat.model_names.get(model_key(info.model_path), Path(info.model_path).stem)
-        self.statusBar().showMessage(
-            f"{name} ready on {info.backend} in {info.load_seconds:.1f} s", 8000
-        )
+        # How Hearth adapted the template, said once per load: in the chat, the status
+        # line and the model picker's tooltip.
+        note = info.template_note
+        self.model_bar.set_template_note(note)
+        self.chat_view.set_template_note(note)
+        ready = f"{name} ready on {info.backend} in {info.load_seconds:.1f} s"
+        self.statusBar().showMessage(f"{ready}. {note}" if note else ready, 15000 if note else 8000)
         self.settings.last_model = info.model_path
         self.settings.save(self.hearth.paths.settings_file)
 
@@ -308,10 +313,11 @@ class MainWindow(QMainWindow):
         info = self.hearth.engine.info
         trained = info.n_ctx_train if info else 4096
         name = self.chat.model_names.get(key, Path(path).stem)
-        saved = edit_model_settings(self, self.hearth.model_settings, key, name, trained)
+        saved = edit_model_settings(self, self.hearth.model_settings, key, name, trained, info=info)
         if saved is None:
             return
         self._show_instructions()
+        self.chat.set_model_features(info)
         reload_needed = (
             saved.context_length != before.context_length
             or saved.gpu_layers != before.gpu_layers

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.library.local_models import LocalModel
 
 OPEN_FILE = "__open_file__"
+PICKER_TIP = "The model to chat with"
 
 
 class ModelBar(QWidget):
@@ -33,7 +34,7 @@ class ModelBar(QWidget):
         self.picker = QComboBox(self)
         self.picker.setMinimumWidth(260)
         self.picker.setAccessibleName("Model")
-        self.picker.setToolTip("The model to chat with")
+        self.picker.setToolTip(PICKER_TIP)
         self.backend_label = QLabel(self)
         self.backend_label.setObjectName("backend")
         self.progress = QProgressBar(self)
@@ -87,6 +88,10 @@ class ModelBar(QWidget):
         self.picker.setEnabled(not loading)
         if fraction is not None:
             self.progress.setValue(int(fraction * 100))
+
+    def set_template_note(self, note: str) -> None:
+        """Adds to the picker's tooltip how Hearth adapted the loaded model's template."""
+        self.picker.setToolTip(f"{PICKER_TIP}\n\n{note}" if note else PICKER_TIP)
 
     def set_backend(self, text: str) -> None:
         self.backend_label.setText(text)

@@ -12,7 +12,7 @@ QFrame#userMessage { background: palette(alternate-base); border-radius: 10px; m
 QFrame#assistantMessage { margin: 4px 12px; }
 QLabel#stats, QLabel#backend { color: palette(placeholder-text); }
 QLabel#status { color: palette(link); }
-QLabel#instructions { color: palette(placeholder-text); }
+QLabel#instructions, QLabel#templateNote { color: palette(placeholder-text); }
 QLabel#emptyState { color: palette(placeholder-text); }
 QPlainTextEdit { border-radius: 8px; padding: 6px; }
 """

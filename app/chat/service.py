@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from app.chat.prompt import prompt_messages
 from app.engine.engine import Engine
@@ -35,9 +36,22 @@ class ReplyResult:
         return self.stats.dropped_messages if self.stats else 0
 
 
+@dataclass(frozen=True)
+class ChatOptions:
+    """Choices for one chat that override the model's saved settings."""
+
+    # Replaces the model's custom instructions for this chat ("" means none at all).
+    system_prompt: str | None = None
+    max_tokens: int | None = None
+    # Thinking on/off and effort; None keeps the chat's, then the model's, setting.
+    thinking: bool | None = None
+    effort: str | None = None
+
+
 @dataclass
 class StreamCallbacks:
     on_text: Callable[[str], None] = lambda text: None
+    on_thinking: Callable[[str], None] = lambda text: None
     on_started: Callable[[Message], None] = lambda message: None
     on_prompt: Callable[[int, int], None] = lambda tokens, dropped: None
     on_reload: Callable[[], None] = lambda: None
@@ -79,45 +93,94 @@ class ChatService:
         return model_key(request.model_path) if request else None
 
     def send(
-        self, conversation_id: int, text: str, callbacks: StreamCallbacks | None = None
+        self,
+        conversation_id: int,
+        text: str,
+        callbacks: StreamCallbacks | None = None,
+        options: ChatOptions | None = None,
     ) -> ReplyResult:
         """Stores the user's message after the current last one and streams a reply."""
         path = self.conversations.active_path(conversation_id)
         parent_id = path[-1].id if path else None
         user = self.conversations.add_message(conversation_id, parent_id, "user", text)
-        return self._reply(conversation_id, user, callbacks or StreamCallbacks())
+        return self._reply(conversation_id, user, callbacks or StreamCallbacks(), options)
 
     def regenerate(
-        self, assistant_message_id: int, callbacks: StreamCallbacks | None = None
+        self,
+        assistant_message_id: int,
+        callbacks: StreamCallbacks | None = None,
+        options: ChatOptions | None = None,
     ) -> ReplyResult:
         """A new version of a reply; the earlier versions are kept."""
         old = self.conversations.get_message(assistant_message_id)
         if old.parent_id is None:
             raise ValueError("a reply always follows a message")
         parent = self.conversations.get_message(old.parent_id)
-        return self._reply(old.conversation_id, parent, callbacks or StreamCallbacks())
+        return self._reply(old.conversation_id, parent, callbacks or StreamCallbacks(), options)
 
     def edit_and_resend(
-        self, user_message_id: int, text: str, callbacks: StreamCallbacks | None = None
+        self,
+        user_message_id: int,
+        text: str,
+        callbacks: StreamCallbacks | None = None,
+        options: ChatOptions | None = None,
     ) -> ReplyResult:
         """A new version of one of the user's messages, answered afresh from there."""
         old = self.conversations.get_message(user_message_id)
         user = self.conversations.add_message(old.conversation_id, old.parent_id, "user", text)
-        return self._reply(old.conversation_id, user, callbacks or StreamCallbacks())
+        return self._reply(old.conversation_id, user, callbacks or StreamCallbacks(), options)
+
+    def template_switches(
+        self, conversation_id: int | None, options: ChatOptions | None = None
+    ) -> dict[str, Any]:
+        """The template switches a reply uses: this call's, else the chat's, else the model's.
+
+        Only switches the loaded model's template offers are passed; unset ones are left
+        out so the template's own default applies.
+        """
+        settings = self.model_settings.get(self.model_name or "")
+        thinking, effort = settings.thinking, settings.effort
+        if conversation_id is not None:
+            conversation = self.conversations.get_conversation(conversation_id)
+            if conversation.thinking is not None:
+                thinking = conversation.thinking
+            if conversation.effort is not None:
+                effort = conversation.effort
+        if options is not None:
+            thinking = options.thinking if options.thinking is not None else thinking
+            effort = options.effort or effort
+        info = self.engine.info
+        switches: dict[str, Any] = {}
+        if thinking is not None and (info is None or info.supports_thinking_toggle):
+            switches["enable_thinking"] = thinking
+        if effort is not None and (info is None or info.supports_effort):
+            switches["reasoning_effort"] = effort
+        return switches
 
     def stop(self) -> None:
         """Stops the reply in progress; what was written is kept. Any thread."""
         self.engine.cancel()
 
     def _reply(
-        self, conversation_id: int, parent: Message, callbacks: StreamCallbacks
+        self,
+        conversation_id: int,
+        parent: Message,
+        callbacks: StreamCallbacks,
+        options: ChatOptions | None,
     ) -> ReplyResult:
         model = self.model_name
         settings = self.model_settings.get(model or "")
         history = self.conversations.active_path(conversation_id)
         # The leaf may not be the parent yet (a new version of an older turn).
         history = _path_to(history, parent, self.conversations)
-        messages = prompt_messages(settings.system_prompt, history)
+        system_prompt = settings.system_prompt
+        sampling = sampling_from(settings)
+        if options is not None and options.system_prompt is not None:
+            system_prompt = options.system_prompt
+        if options is not None and options.max_tokens is not None:
+            sampling = replace(sampling, max_tokens=options.max_tokens)
+        switches = self.template_switches(conversation_id, options)
+        messages = prompt_messages(system_prompt, history)
         reply = self.conversations.add_message(
             conversation_id, parent.id, "assistant", "", model=model, status="streaming"
         )
@@ -130,13 +193,20 @@ class ChatService:
             writer.append(text)
             callbacks.on_text(text)
 
+        def on_thinking(text: str) -> None:
+            writer.append_thinking(text)
+            callbacks.on_thinking(text)
+
         try:
             stats = self.engine.generate(
                 messages,
-                sampling_from(settings),
+                sampling,
                 on_text,
                 on_prompt=callbacks.on_prompt,
                 on_reload=callbacks.on_reload,
+                on_thinking=on_thinking,
+                options=switches,
+                grammar=settings.grammar or None,
             )
         except EngineCrashed as error:
             self.engine.forget_crashed()
@@ -164,25 +234,55 @@ class _ReplyWriter:
         self._message_id = message_id
         self._clock = clock
         self._parts: list[str] = []
+        self._thinking: list[str] = []
+        self._thinking_started: float | None = None
+        self._thinking_ended: float | None = None
         self._last_flush = clock()
-        self._dirty = False
 
     @property
     def text(self) -> str:
         return "".join(self._parts)
 
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._thinking)
+
+    @property
+    def thinking_ms(self) -> float | None:
+        """How long the model thought: from its first thought to its first answer text."""
+        if self._thinking_started is None:
+            return None
+        ended = self._thinking_ended if self._thinking_ended is not None else self._clock()
+        return (ended - self._thinking_started) * 1000
+
     def append(self, text: str) -> None:
+        if self._thinking_started is not None and self._thinking_ended is None:
+            self._thinking_ended = self._clock()
         self._parts.append(text)
-        self._dirty = True
+        self._flush_if_due()
+
+    def append_thinking(self, text: str) -> None:
+        if self._thinking_started is None:
+            self._thinking_started = self._clock()
+        self._thinking.append(text)
+        self._flush_if_due()
+
+    def _flush_if_due(self) -> None:
         if self._clock() - self._last_flush >= FLUSH_SECONDS:
-            self._conversations.update_message(self._message_id, content=self.text)
+            self._conversations.update_message(
+                self._message_id, content=self.text, reasoning=self.reasoning
+            )
             self._last_flush = self._clock()
-            self._dirty = False
 
     def finish(
         self, status: str, *, stats: GenerationStats | None = None, error: str | None = None
     ) -> None:
-        fields: dict[str, object] = {"content": self.text, "status": status}
+        fields: dict[str, object] = {
+            "content": self.text,
+            "reasoning": self.reasoning,
+            "status": status,
+            "thinking_ms": self.thinking_ms,
+        }
         if error is not None:
             fields["error"] = error
         if stats is not None and stats.prompt_tokens:  # zero when a cancel cut it short

@@ -2,24 +2,37 @@
 
 With ``-i`` it is a conversation: Ctrl+C stops the current reply and keeps it,
 ``/new`` starts a new conversation and ``/exit`` (or Ctrl+D) leaves.
+
+The answer alone goes to stdout; the model's thinking goes to stderr before it (dimmed on
+a terminal, or not at all with ``--hide-thinking``), with the status lines. ``--system``,
+``--max-tokens``, ``--think`` and ``--effort`` apply to every message of this run; a
+switch the model's template does not offer is reported in one line and ignored.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from app.chat.service import ReplyResult, StreamCallbacks
-from app.cli.output import error, status
+from app.chat.service import ChatOptions, ReplyResult, StreamCallbacks
+from app.cli.output import dim, error, one_line, status
 from app.engine.errors import EngineError
+from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
+from app.library.gguf_header import GGUFError
 from app.library.local_models import ModelNotFoundError
 from app.library.starter import STARTER_NAME
 
+log = logging.getLogger(__name__)
+
 TITLE_LENGTH = 60
+EFFORTS = ("low", "medium", "high")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,8 +45,53 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--conversation", "-c", type=int, help="continue this conversation (its id)"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the reply")
+    parser.add_argument(
+        "--system", metavar="TEXT", help="instructions for this chat, in place of the model's"
+    )
+    parser.add_argument(
+        "--max-tokens", type=_positive_int, metavar="N", help="end each reply after N tokens"
+    )
+    parser.add_argument(
+        "--think", choices=("on", "off"), help="turn the model's thinking on or off"
+    )
+    parser.add_argument(
+        "--effort", choices=EFFORTS, help="how hard a thinking model thinks (e.g. gpt-oss)"
+    )
+    parser.add_argument(
+        "--hide-thinking", action="store_true", help="do not print the model's thinking"
+    )
     parser.add_argument("prompt", nargs="*", help="the message to send")
     parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+@dataclass(frozen=True)
+class _Chat:
+    """What every message of this run shares: where it goes and how it is printed."""
+
+    hearth: Hearth
+    options: ChatOptions
+    quiet: bool
+    show_thinking: bool
+
+    @classmethod
+    def from_args(cls, hearth: Hearth, args: argparse.Namespace) -> _Chat:
+        options = ChatOptions(
+            system_prompt=args.system,
+            max_tokens=args.max_tokens,
+            thinking=None if args.think is None else args.think == "on",
+            effort=args.effort,
+        )
+        return cls(hearth, options, args.quiet, not args.hide_thinking)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,29 +100,85 @@ def run(args: argparse.Namespace) -> int:
         return error("give a message to send, or -i to chat")
     hearth = Hearth.open()
     try:
-        try:
-            model = hearth.resolve_model(args.model)
-        except ModelNotFoundError as problem:
-            return error(str(problem))
         say = (lambda _text: None) if args.quiet else status
-        say(f"Loading {model.name}...")
-        try:
-            info = hearth.engine.load(hearth.load_request(model))
-        except EngineError as problem:
-            return error(str(problem))
-        say(f"{model.name} on {info.backend}, context {info.n_ctx:,} tokens")
+        loaded = _load(hearth, args.model, say)
+        if loaded is None:
+            return 1
+        notice = _ignored_switches(*loaded, args)
+        if notice:
+            status(notice)
+        chat = _Chat.from_args(hearth, args)
         conversation_id = args.conversation
         if conversation_id is None and prompt:
             conversation_id = _new_conversation(hearth, prompt)
         code = 0
         if prompt:
             assert conversation_id is not None
-            code = _send(hearth, conversation_id, prompt, quiet=args.quiet)
+            code = _send(chat, conversation_id, prompt)
         if args.interactive:
-            code = _interactive(hearth, conversation_id, quiet=args.quiet)
+            code = _interactive(chat, conversation_id)
         return code
     finally:
         hearth.close()
+
+
+def _load(
+    hearth: Hearth, name_or_path: str, say: Callable[[str], None]
+) -> tuple[str, ModelInfo] | None:
+    """Loads the model (its name and info), or prints why not in one line and returns None.
+
+    On stderr a broken model gives at most two lines: ``Loading <name>...`` (only once
+    the file's header was read and the engine is asked to load it, and not with
+    ``--quiet``) and one ``hearth: ...`` line saying what is wrong.
+    """
+    if Path(name_or_path).expanduser().is_dir():
+        error(f"{name_or_path} is a folder, not a model file")
+        return None
+    try:
+        model = hearth.resolve_model(name_or_path)
+        request = hearth.load_request(model)  # reads the header: refuses broken files
+    except GGUFError as problem:
+        error(one_line(_naming(Path(name_or_path).name, str(problem))))
+        return None
+    except (ModelNotFoundError, EngineError) as problem:
+        error(one_line(str(problem)))
+        return None
+    except Exception as problem:  # a file broken in a way nobody foresaw: no traceback
+        log.exception("could not read the model %s", name_or_path)
+        error(one_line(f"could not read the model {name_or_path}: {problem}"))
+        return None
+    say(f"Loading {model.name}...")
+    try:
+        info = hearth.engine.load(request)
+    except EngineError as problem:
+        error(one_line(str(problem)))
+        return None
+    say(f"{model.name} on {info.backend}, context {info.n_ctx:,} tokens")
+    if info.template_note:
+        say(info.template_note)
+    return model.name, info
+
+
+def _ignored_switches(name: str, info: ModelInfo, args: argparse.Namespace) -> str:
+    """One line when --think or --effort asks for a control the model's template lacks.
+
+    Printed even with ``--quiet``: the user asked for something that will not happen.
+    """
+    asked = (
+        ("--think", args.think, info.supports_thinking_toggle),
+        ("--effort", args.effort, info.supports_effort),
+    )
+    ignored = [flag for flag, value, offered in asked if value is not None and not offered]
+    if not ignored:
+        return ""
+    what = "thinking switch" if "--think" in ignored else "thinking effort setting"
+    verb = "is" if len(ignored) == 1 else "are"
+    return f"{name} has no {what}: {' and '.join(ignored)} {verb} ignored"
+
+
+def _naming(file_name: str, message: str) -> str:
+    """``message``, led by the file's name unless it already says which file."""
+    return message if file_name in message else f"{file_name}: {message}"
 
 
 def _new_conversation(hearth: Hearth, first_message: str) -> int:
@@ -72,18 +186,26 @@ def _new_conversation(hearth: Hearth, first_message: str) -> int:
     return hearth.conversations.create_conversation(title, hearth.chat.model_name).id
 
 
-def _send(hearth: Hearth, conversation_id: int, text: str, *, quiet: bool) -> int:
-    callbacks = StreamCallbacks(on_text=_write, on_reload=lambda: status("Reloading the model..."))
-    with _ctrl_c_stops(hearth):
-        result = hearth.chat.send(conversation_id, text, callbacks)
+def _send(chat: _Chat, conversation_id: int, text: str) -> int:
+    printer = _ReplyPrinter(show_thinking=chat.show_thinking)
+    callbacks = StreamCallbacks(
+        on_text=printer.answer,
+        on_thinking=printer.thinking,
+        on_reload=lambda: status("Reloading the model..."),
+    )
+    try:
+        with _ctrl_c_stops(chat.hearth):
+            result = chat.hearth.chat.send(conversation_id, text, callbacks, chat.options)
+    finally:
+        printer.finish()
     sys.stdout.write("\n")
     sys.stdout.flush()
-    if not quiet:
+    if not chat.quiet:
         status(_summary(result))
     return 1 if result.error else 0
 
 
-def _interactive(hearth: Hearth, conversation_id: int | None, *, quiet: bool) -> int:
+def _interactive(chat: _Chat, conversation_id: int | None) -> int:
     status("Type a message. Ctrl+C stops a reply; /new starts a new chat; /exit leaves.")
     while True:
         try:
@@ -100,13 +222,37 @@ def _interactive(hearth: Hearth, conversation_id: int | None, *, quiet: bool) ->
             status("New conversation.")
             continue
         if conversation_id is None:
-            conversation_id = _new_conversation(hearth, text)
-        _send(hearth, conversation_id, text, quiet=quiet)
+            conversation_id = _new_conversation(chat.hearth, text)
+        _send(chat, conversation_id, text)
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+class _ReplyPrinter:
+    """Prints a reply as it streams: the thinking to stderr first, the answer to stdout."""
+
+    def __init__(self, *, show_thinking: bool) -> None:
+        self._show_thinking = show_thinking
+        self._thinking_open = False  # thinking printed, its line not ended yet
+
+    def thinking(self, text: str) -> None:
+        if not self._show_thinking or not text:
+            return
+        sys.stderr.write(dim(text, sys.stderr))
+        sys.stderr.flush()
+        self._thinking_open = True
+
+    def answer(self, text: str) -> None:
+        self._end_thinking()
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def finish(self) -> None:
+        self._end_thinking()
+
+    def _end_thinking(self) -> None:
+        if self._thinking_open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._thinking_open = False
 
 
 def _summary(result: ReplyResult) -> str:

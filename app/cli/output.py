@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
+
+# ANSI "faint" on and off (off = normal intensity, which leaves other attributes alone).
+_DIM_ON = "\x1b[2m"
+_DIM_OFF = "\x1b[22m"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -32,5 +38,17 @@ def error(message: str) -> int:
     return 1
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks folded into spaces: an error is one line."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def dim(text: str, stream: TextIO) -> str:
+    """``text`` dimmed for a terminal; plain where ``stream`` is a file or pipe, or NO_COLOR."""
+    if os.environ.get("NO_COLOR") or not stream.isatty():
+        return text
+    return f"{_DIM_ON}{text}{_DIM_OFF}"

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from app.engine.errors import EngineCrashed, EngineError, ModelLoadError
 from app.engine.process import EngineProcess, OnPrompt, OnText
@@ -89,18 +90,29 @@ class Engine:
 
     def generate(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         sampling: SamplingParams,
         on_text: OnText,
         *,
         on_prompt: OnPrompt | None = None,
         on_reload: Callable[[], None] | None = None,
+        on_thinking: OnText | None = None,
         stop: tuple[str, ...] = (),
         ignore_eos: bool = False,
+        options: dict[str, Any] | None = None,
+        grammar: str | None = None,
     ) -> GenerationStats:
         process = self._ready_process(on_reload)
         return process.generate(
-            messages, sampling, on_text, on_prompt=on_prompt, stop=stop, ignore_eos=ignore_eos
+            messages,
+            sampling,
+            on_text,
+            on_prompt=on_prompt,
+            on_thinking=on_thinking,
+            stop=stop,
+            ignore_eos=ignore_eos,
+            options=options,
+            grammar=grammar,
         )
 
     def _ready_process(self, on_reload: Callable[[], None] | None) -> EngineProcess:

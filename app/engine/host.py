@@ -14,16 +14,28 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
-from app.engine.chat_template import CHATML_TEMPLATE, ChatTemplate, ChatTemplateError
+from app.engine.builtin_templates import builtin_template
+from app.engine.chat_template import ChatTemplate, ChatTemplateError, TemplateRefused
 from app.engine.context_budget import ContextOverflowError, fit_to_context
+from app.engine.families import (
+    FAMILY_MARKERS,
+    Family,
+    detect_family,
+    end_markers,
+    family_title,
+    hidden_markers,
+)
+from app.engine.families import thinking_format as family_thinking_format
+from app.engine.prompt_builder import PromptBuilder
 from app.engine.protocol import (
     Failed,
     Finished,
@@ -37,7 +49,9 @@ from app.engine.protocol import (
     PromptReady,
     Shutdown,
     TextChunk,
+    TextKind,
 )
+from app.engine.reply_parser import Piece, ReplyParser
 from app.engine.stop_strings import StopStringFilter
 from app.library.gguf_header import GGUFError, read_gguf_header
 
@@ -50,6 +64,9 @@ SEND_INTERVAL_SECONDS = 0.008
 
 def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ignore[type-arg]
     """Serves requests until told to stop or the pipe closes."""
+    # Ctrl+C in a terminal signals the whole process group: stopping a reply is the
+    # parent's business (it asks through the cancel flag), so the host ignores it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     host: ModelHost | None = None
     while True:
         try:
@@ -106,14 +123,38 @@ def _redirect_native_logs(log_path: str | None) -> None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
 
 
+# Special tokens that carry a reply's structure (thinking, harmony channels): they reach
+# the reply parser as text. Any other control token is never shown.
+STRUCTURE_TOKENS = frozenset(
+    {
+        "<think>",
+        "</think>",
+        "[THINK]",
+        "[/THINK]",
+        "<|channel|>",
+        "<|message|>",
+        "<|start|>",
+        "<|end|>",
+        "<|constrain|>",
+        "<|return|>",
+        "<|call|>",
+    }
+)
+
+
 class ModelHost:
     """One loaded model with its KV cache, kept between turns."""
 
-    def __init__(self, llm: Any, template: ChatTemplate, info: ModelInfo) -> None:
+    def __init__(self, llm: Any, prompts: PromptBuilder, info: ModelInfo) -> None:
         self.llm = llm
-        self.template = template
+        self.prompts = prompts
         self.info = info
+        self._vocab = _vocab(llm)
         self._eog: Callable[[int], bool] = _eog_checker(llm)
+        family: Family | None = info.family  # type: ignore[assignment]
+        self._end_markers = end_markers(family) if family else ()
+        self._hidden_markers = hidden_markers(family) if family else ()
+        self._thinking_format = family_thinking_format(family) if family else "tags"
 
     @classmethod
     def load(cls, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelHost:
@@ -121,13 +162,16 @@ class ModelHost:
         header = read_gguf_header(request.model_path)  # refuses broken files before llama.cpp
         import llama_cpp  # the native library is loaded in the host only
 
-        template, template_source = _pick_template(header.chat_template, request)
-        template.validate()  # a hostile template is refused before any weights load
+        source, template_source = _template_source(header.chat_template, request)
+        if source is not None:
+            _refuse_if_hostile(source)  # before any weights load
         llm = _load_with_progress(llama_cpp, request, on_progress)
+        family = detect_family(_special_tokens(llm, FAMILY_MARKERS), source)
         bos = _token_text(llm, llm.token_bos())
         eos = _token_text(llm, llm.token_eos())
-        template = ChatTemplate(template.source, bos_token=bos, eos_token=eos)
-        template.validate()
+        prompts, notes = _prompt_builder(source, family, bos, eos)
+        if source is None:
+            template_source = "default"
         info = ModelInfo(
             model_path=request.model_path,
             name=header.name,
@@ -139,15 +183,21 @@ class ModelHost:
             system_info=llama_cpp.llama_print_system_info().decode(errors="replace").strip(),
             template_source=template_source,
             load_seconds=time.perf_counter() - started,
+            family=family,
+            template_note=notes,
+            supports_system=prompts.supports_system,
+            supports_thinking_toggle=prompts.supports_thinking_toggle,
+            supports_effort=prompts.supports_effort,
         )
-        return cls(llm, template, info)
+        return cls(llm, prompts, info)
 
-    def count_prompt_tokens(self, messages: Sequence[dict[str, str]]) -> int:
-        return len(self._tokenize(self.template.render(messages)))
+    def _render(self, messages: Sequence[dict[str, Any]], options: dict[str, Any]) -> Any:
+        return self.prompts.render(messages, options=options)
 
     def _tokenize(self, prompt: str) -> list[int]:
         # The template may write the BOS token itself; never add a second one.
-        add_bos = not (self.template.bos_token and prompt.startswith(self.template.bos_token))
+        bos = self.prompts.template.bos_token
+        add_bos = not (bos and prompt.startswith(bos))
         return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
 
     def generate(
@@ -160,12 +210,17 @@ class ModelHost:
         sampling = request.sampling
         n_ctx = self.info.n_ctx
         reply_reserve = max(16, min(sampling.max_tokens, n_ctx // 2))
+        options = request.options
+
+        def count(messages: Sequence[dict[str, Any]]) -> int:
+            return len(self._tokenize(self._render(messages, options).text))
+
         try:
-            budget = fit_to_context(
-                request.messages, self.count_prompt_tokens, n_ctx - reply_reserve
-            )
-            tokens = self._tokenize(self.template.render(budget.messages))
-        except (ChatTemplateError, ContextOverflowError) as error:
+            budget = fit_to_context(request.messages, count, n_ctx - reply_reserve)
+            rendered = self._render(budget.messages, options)
+            tokens = self._tokenize(rendered.text)
+            grammar = _grammar(request.grammar, self._vocab)
+        except (ChatTemplateError, ContextOverflowError, GrammarError) as error:
             send(Failed(request.request_id, type(error).__name__, str(error)))
             return
         send(PromptReady(request.request_id, len(tokens), budget.dropped))
@@ -173,13 +228,19 @@ class ModelHost:
         if sampling.seed is not None:
             self.llm.set_seed(sampling.seed)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        stops = StopStringFilter(request.stop)
+        # Benchmarks generate past the end of a reply, family end markers included.
+        ends = () if request.ignore_eos else self._end_markers
+        stops = StopStringFilter((*request.stop, *ends))
+        parser = ReplyParser(
+            self._thinking_format,  # type: ignore[arg-type]
+            starts_in_thinking=rendered.starts_in_thinking,
+            hidden_markers=self._hidden_markers,
+        )
+        outbox = _Outbox(request.request_id, send)
         completion = 0
         first_token_at: float | None = None
         finish: FinishReason = "length"
-        pending: list[str] = []
-        last_send = 0.0
-        for token in self._tokens(tokens, request):
+        for token in self._tokens(tokens, request, grammar):
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             if cancelled():
@@ -189,23 +250,20 @@ class ModelHost:
                 finish = "stop"
                 break
             completion += 1
-            text, stopped = stops.feed(decoder.decode(self.llm.detokenize([token])))
+            text, stopped = stops.feed(decoder.decode(self._piece(token)))
             if text:
-                pending.append(text)
-                now = time.perf_counter()
-                if now - last_send >= SEND_INTERVAL_SECONDS:
-                    send(TextChunk(request.request_id, "".join(pending)))
-                    pending.clear()
-                    last_send = now
+                outbox.add(parser.feed(text))
             if stopped:
                 finish = "stop"
                 break
             if completion >= sampling.max_tokens or self.llm.n_tokens >= n_ctx - 1:
                 break
         if finish != "stop":
-            pending.append(stops.flush(decoder.decode(b"", final=True)))
-        if "".join(pending):
-            send(TextChunk(request.request_id, "".join(pending)))
+            tail = stops.flush(decoder.decode(b"", final=True))
+            if tail:
+                outbox.add(parser.feed(tail))
+        outbox.add(parser.finish())
+        outbox.flush()
         ended = time.perf_counter()
         first = first_token_at or ended
         evaluated = max(1, len(tokens) - reused)
@@ -226,7 +284,18 @@ class ModelHost:
             )
         )
 
-    def _tokens(self, prompt: list[int], request: GenerateRequest) -> Iterator[int]:
+    def _piece(self, token: int) -> bytes:
+        """The bytes a token adds to the reply; control tokens only where they carry structure."""
+        import llama_cpp
+
+        if llama_cpp.llama_vocab_get_attr(self._vocab, token) & _CONTROL_ATTR:
+            text = bytes(self.llm.detokenize([token], special=True))
+            shown = text.decode("utf-8", errors="replace")
+            # Structure goes to the parser; an end marker to the stop filter; nothing else.
+            return text if shown in STRUCTURE_TOKENS or shown in self._end_markers else b""
+        return bytes(self.llm.detokenize([token]))
+
+    def _tokens(self, prompt: list[int], request: GenerateRequest, grammar: Any) -> Iterator[int]:
         sampling = request.sampling
         return iter(
             self.llm.generate(
@@ -236,16 +305,106 @@ class ModelHost:
                 min_p=sampling.min_p,
                 temp=sampling.temperature,
                 repeat_penalty=sampling.repeat_penalty,
+                grammar=grammar,
             )
         )
 
 
-def _pick_template(from_model: str | None, request: LoadRequest) -> tuple[ChatTemplate, Any]:
+class GrammarError(ValueError):
+    """The grammar a request gave could not be parsed."""
+
+
+def _grammar(source: str | None, vocab: Any) -> Any:
+    """The grammar for the sampler, parsed once here first: the library hands a grammar
+    that does not parse to the sampler chain as a null pointer, which crashes."""
+    if not source:
+        return None
+    import llama_cpp
+
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, source.encode("utf-8"), b"root")
+    if not sampler:
+        raise GrammarError(
+            "the output grammar could not be read (see the model settings' grammar;"
+            " llama.cpp's log has the line it stopped at)"
+        )
+    llama_cpp.llama_sampler_free(sampler)
+    return llama_cpp.LlamaGrammar.from_string(source, verbose=False)
+
+
+class _Outbox:
+    """Joins a reply's pieces and sends them at most every SEND_INTERVAL_SECONDS.
+
+    Consecutive pieces of one kind are joined; a change of kind sends what came before,
+    so thinking and answer text never mix in one chunk.
+    """
+
+    def __init__(self, request_id: int, send: Callable[[Any], None]) -> None:
+        self._request_id = request_id
+        self._send = send
+        self._kind: TextKind = "answer"
+        self._parts: list[str] = []
+        self._last_send = 0.0
+
+    def add(self, pieces: Sequence[Piece]) -> None:
+        for piece in pieces:
+            if not piece.text:
+                continue
+            if piece.kind != self._kind and self._parts:
+                self.flush()
+            self._kind = piece.kind
+            self._parts.append(piece.text)
+        now = time.perf_counter()
+        if self._parts and now - self._last_send >= SEND_INTERVAL_SECONDS:
+            self.flush()
+            self._last_send = now
+
+    def flush(self) -> None:
+        if self._parts:
+            self._send(TextChunk(self._request_id, "".join(self._parts), self._kind))
+            self._parts.clear()
+
+
+def _template_source(from_model: str | None, request: LoadRequest) -> tuple[str | None, Any]:
     if request.chat_template_override:
-        return ChatTemplate(request.chat_template_override), "override"
+        return request.chat_template_override, "override"
     if from_model:
-        return ChatTemplate(from_model), "model"
-    return ChatTemplate(CHATML_TEMPLATE), "default"
+        return from_model, "model"
+    return None, "default"
+
+
+def _refuse_if_hostile(source: str) -> None:
+    """A template that reaches for Python internals is refused; other faults wait for
+    the prompt builder, which falls back to a built-in template."""
+    try:
+        ChatTemplate(source).validate()
+    except TemplateRefused:
+        raise
+    except ChatTemplateError:
+        pass
+
+
+def _prompt_builder(
+    source: str | None, family: Family | None, bos: str, eos: str
+) -> tuple[PromptBuilder, str]:
+    """The model's template (or the family's built-in one), and a note for the user."""
+    note = ""
+    template: ChatTemplate | None = None
+    if source is not None:
+        try:
+            template = ChatTemplate(source, bos_token=bos, eos_token=eos)
+        except TemplateRefused:
+            raise
+        except ChatTemplateError as error:
+            note = (
+                f"This model's own chat template cannot be used ({error}); Hearth uses its"
+                f" built-in {family_title(family)} template."
+            )
+    elif family is not None:
+        note = f"This model has no chat template; Hearth uses its built-in {family_title(family)} template."
+    if template is None:
+        template = ChatTemplate(builtin_template(family or "chatml"), bos_token=bos, eos_token=eos)
+    prompts = PromptBuilder(template, family)
+    return prompts, " ".join(part for part in (note, prompts.template_note) if part)
 
 
 def _load_with_progress(
@@ -274,6 +433,11 @@ def _load_with_progress(
         return params
 
     low_level.llama_model_default_params = defaults_with_progress
+    # The library compiles the file's templates with a Jinja of its own; a template with a
+    # syntax error would fail the load there. Hearth renders templates itself.
+    formats = llama_cpp.llama_chat_format
+    original_formatter = formats.Jinja2ChatFormatter
+    formats.Jinja2ChatFormatter = _UnusedChatFormatter
     try:
         return llama_cpp.Llama(
             model_path=request.model_path,
@@ -288,6 +452,17 @@ def _load_with_progress(
         )
     finally:
         low_level.llama_model_default_params = original_defaults
+        formats.Jinja2ChatFormatter = original_formatter
+
+
+class _UnusedChatFormatter:
+    """Stands in for the library's template compiler while a model loads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def to_chat_handler(self) -> None:
+        return None
 
 
 def _token_text(llm: Any, token: int) -> str:
@@ -296,11 +471,34 @@ def _token_text(llm: Any, token: int) -> str:
     return bytes(llm.detokenize([token], special=True)).decode("utf-8", errors="replace")
 
 
+_CONTROL_ATTR = 1 << 3  # LLAMA_TOKEN_ATTR_CONTROL
+_SPECIAL_ATTRS = _CONTROL_ATTR | 1 << 4  # ... | LLAMA_TOKEN_ATTR_USER_DEFINED
+
+
+def _vocab(llm: Any) -> Any:
+    import llama_cpp
+
+    return llama_cpp.llama_model_get_vocab(llm.model)
+
+
 def _eog_checker(llm: Any) -> Callable[[int], bool]:
     import llama_cpp
 
-    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    vocab = _vocab(llm)
     return lambda token: bool(llama_cpp.llama_vocab_is_eog(vocab, token))
+
+
+def _special_tokens(llm: Any, candidates: Iterable[str]) -> set[str]:
+    """Which of ``candidates`` the vocabulary holds as one special token each."""
+    import llama_cpp
+
+    vocab = _vocab(llm)
+    found = set()
+    for text in candidates:
+        tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if len(tokens) == 1 and llama_cpp.llama_vocab_get_attr(vocab, tokens[0]) & _SPECIAL_ATTRS:
+            found.add(text)
+    return found
 
 
 def _common_prefix(llm: Any, tokens: list[int]) -> int:

@@ -103,15 +103,20 @@ class EngineProcess:
 
     def generate(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         sampling: SamplingParams,
         on_text: OnText,
         *,
         on_prompt: OnPrompt | None = None,
+        on_thinking: OnText | None = None,
         stop: tuple[str, ...] = (),
         ignore_eos: bool = False,
+        options: dict[str, Any] | None = None,
+        grammar: str | None = None,
     ) -> GenerationStats:
-        """Streams a reply through ``on_text`` and returns its figures.
+        """Streams a reply through ``on_text`` (its thinking through ``on_thinking``).
+
+        Returns the reply's figures.
 
         Raises :class:`EngineCrashed` if the host dies, :class:`GenerationError` if
         the request is refused. After :meth:`cancel`, returns within about
@@ -120,7 +125,11 @@ class EngineProcess:
         self._next_request_id += 1
         request_id = self._next_request_id
         self._active_request = request_id
-        self._send(GenerateRequest(request_id, messages, sampling, stop, ignore_eos))
+        self._send(
+            GenerateRequest(
+                request_id, messages, sampling, stop, ignore_eos, dict(options or {}), grammar
+            )
+        )
         started = time.perf_counter()
         cancel_seen_at: float | None = None
         completion_chars = 0
@@ -139,7 +148,10 @@ class EngineProcess:
                 if isinstance(event, TextChunk):
                     if cancel_seen_at is None:
                         completion_chars += len(event.text)
-                        on_text(event.text)
+                        if event.kind == "answer":
+                            on_text(event.text)
+                        elif on_thinking:
+                            on_thinking(event.text)
                 elif isinstance(event, PromptReady):
                     if on_prompt:
                         on_prompt(event.prompt_tokens, event.dropped_messages)

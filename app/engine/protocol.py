@@ -8,9 +8,11 @@ request can never be mistaken for the next one's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FinishReason = Literal["stop", "length", "cancelled"]
+# What a piece of a reply is: the answer itself, or the model's thinking before it.
+TextKind = Literal["answer", "thinking"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,28 @@ class ModelInfo:
     template_source: Literal["model", "override", "default"]
     load_seconds: float
     offload_reason: str = ""
+    # The template family recognised from the vocabulary's special tokens (or None).
+    family: str | None = None
+    # One line for the user when Hearth adapted the template (fallback, folded system).
+    template_note: str = ""
+    supports_system: bool = True
+    # Thinking controls the template offers (enable_thinking, reasoning_effort).
+    supports_thinking_toggle: bool = False
+    supports_effort: bool = False
 
 
 @dataclass(frozen=True)
 class GenerateRequest:
     request_id: int
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     sampling: SamplingParams = field(default_factory=SamplingParams)
     stop: tuple[str, ...] = ()
     # Benchmarks need exactly N tokens, so they generate past end-of-sequence.
     ignore_eos: bool = False
+    # Template switches, only those set: enable_thinking (bool), reasoning_effort (str).
+    options: dict[str, Any] = field(default_factory=dict)
+    # A GBNF grammar the reply must follow (llama.cpp's constrained sampling).
+    grammar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,7 @@ class Loaded:
 class TextChunk:
     request_id: int
     text: str
+    kind: TextKind = "answer"
 
 
 @dataclass(frozen=True)

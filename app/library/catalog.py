@@ -1,9 +1,10 @@
 """Hearth's curated catalog of models: ``resources/catalog.json``, read into plain data.
 
 The catalog names a few well-known instruct models, the GGUF repository each comes from,
-the files of each quantization with their sizes (and sha256 where one was found), and
-the architecture numbers :mod:`app.library.fit` needs, so the fit of a catalog model is
-known before anything is downloaded or even listed.
+the chat-format family each was trained on (see :mod:`app.engine.families`) and whether it
+thinks before it answers, the files of each quantization with their sizes (and sha256
+where one was found), and the architecture numbers :mod:`app.library.fit` needs, so the
+fit of a catalog model is known before anything is downloaded or even listed.
 
 Where the file is found (:func:`catalog_path`): ``resources/`` is a top-level folder of
 the project, beside the ``app`` package, not a package itself. Looked up in order:
@@ -82,6 +83,10 @@ class CatalogFile:
 class CatalogModel:
     id: str
     name: str
+    # The chat format it was trained on, a name of app.engine.families.Family ("chatml",
+    # "llama3", "harmony", ...); a name this Hearth does not know is kept as written.
+    family: str
+    thinks: bool  # writes its reasoning before the answer (Qwen3, DeepSeek-R1, gpt-oss)
     repo_id: str
     params_billion: float
     context_length: int
@@ -181,6 +186,8 @@ def _model(item: dict[str, Any]) -> CatalogModel:
     return CatalogModel(
         id=str(item["id"]),
         name=str(item["name"]),
+        family=_family(item["family"]),
+        thinks=_flag(item["thinks"], "thinks"),
         repo_id=str(item["repo_id"]),
         params_billion=float(item["params_billion"]),
         context_length=int(item["context_length"]),
@@ -213,3 +220,15 @@ def _model(item: dict[str, Any]) -> CatalogModel:
             for entry in item["files"]
         ),
     )
+
+
+def _family(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"family must be a chat-format name, not {value!r}")
+    return value.strip()
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value

@@ -1,9 +1,14 @@
-"""Which catalog models to suggest downloading first, for this machine's memory."""
+"""Which catalog models to suggest downloading first, for this machine's memory.
+
+Only models whose chat-format family the tests cover end to end
+(:data:`app.engine.families.TESTED_FAMILIES`) are suggested: a first download must work.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.engine.families import TESTED_FAMILIES
 from app.hardware import MachineInfo
 from app.library.catalog import Catalog
 from app.library.fit import FitVerdict
@@ -25,13 +30,16 @@ class Suggestion:
 
 
 def suggest_downloads(catalog: Catalog, machine: MachineInfo, limit: int = 3) -> list[Suggestion]:
-    """Catalog models whose recommended file runs here, best fit first, then smallest.
+    """Catalog models of a tested family whose recommended file runs here, best fit
+    first, then smallest.
 
     On a machine where nothing fits on a GPU, smaller models come first: they are the
     ones that answer at a usable speed on a CPU.
     """
     found: list[Suggestion] = []
     for model in catalog.models:
+        if model.family not in TESTED_FAMILIES:
+            continue
         choice = next(
             (c for c in assess(model.groups(), machine, catalog_model=model) if c.recommended), None
         )

@@ -89,7 +89,10 @@ UNSET = _Unset.UNSET
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(*row)
+    conversation = Conversation(*row)
+    if conversation.thinking is not None:  # stored as 0/1
+        conversation.thinking = bool(conversation.thinking)
+    return conversation
 
 
 def _message(row: sqlite3.Row) -> Message:
@@ -169,6 +172,15 @@ class ConversationStore:
 
     def set_conversation_model(self, conversation_id: int, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", (model,))
+
+    def set_thinking(
+        self, conversation_id: int, thinking: bool | None, effort: str | None
+    ) -> None:
+        """This chat's thinking switches; ``None`` follows the model's settings."""
+        value = None if thinking is None else int(thinking)
+        self._update_conversation(
+            conversation_id, "thinking = ?, effort = ?", (value, effort)
+        )
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Move the conversation to the bin; :meth:`restore_conversation` brings it back."""
@@ -282,6 +294,8 @@ class ConversationStore:
         ttft_ms: float | _Unset | None = UNSET,
         tokens_per_s: float | _Unset | None = UNSET,
         error: str | _Unset | None = UNSET,
+        reasoning: str | None = None,
+        thinking_ms: float | _Unset | None = UNSET,
     ) -> None:
         """Change only the fields given, and commit.
 
@@ -293,6 +307,8 @@ class ConversationStore:
         assignments: dict[str, Any] = {}
         if content is not None:
             assignments["content"] = content
+        if reasoning is not None:
+            assignments["reasoning"] = reasoning
         if status is not None:
             _check_status(status)
             assignments["status"] = status
@@ -302,6 +318,7 @@ class ConversationStore:
             "ttft_ms": ttft_ms,
             "tokens_per_s": tokens_per_s,
             "error": error,
+            "thinking_ms": thinking_ms,
         }
         assignments.update({name: value for name, value in optional.items() if value is not UNSET})
         now = self._clock()

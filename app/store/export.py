@@ -31,11 +31,15 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def _markdown_message(message: Message) -> str:
+def _markdown_message(message: Message, include_thinking: bool) -> str:
     heading = _ROLE_HEADINGS.get(message.role, message.role.capitalize())
     if message.role == "assistant" and message.model:
         heading += f" ({message.model})"
-    parts = [f"### {heading}", "", message.content]
+    parts = [f"### {heading}", ""]
+    if include_thinking and message.reasoning:
+        quoted = "\n".join(f"> {line}" if line else ">" for line in message.reasoning.splitlines())
+        parts += ["> **Thinking**", ">", quoted, ""]
+    parts.append(message.content)
     note = _STATUS_NOTES.get(message.status)
     if note:
         detail = f": {message.error}" if message.error else ""
@@ -43,10 +47,13 @@ def _markdown_message(message: Message) -> str:
     return "\n".join(parts)
 
 
-def export_markdown(store: ConversationStore, conversation_id: int) -> str:
+def export_markdown(
+    store: ConversationStore, conversation_id: int, *, include_thinking: bool = False
+) -> str:
     """The visible chat as Markdown: title, model and date, then each message by role.
 
-    Message text is written as it is (it usually is Markdown already).
+    Message text is written as it is (it usually is Markdown already). A reply's
+    thinking is left out unless ``include_thinking``, then shown as a quote above it.
     """
     conversation = store.get_conversation(conversation_id)
     path = store.active_path(conversation_id)
@@ -55,7 +62,7 @@ def export_markdown(store: ConversationStore, conversation_id: int) -> str:
         header.append(f"- Model: {conversation.model}")
     header.append(f"- Started: {_iso(conversation.created_at)}")
     header.append(f"- Exported from Hearth: {_iso(datetime.now(tz=timezone.utc).timestamp())}")
-    blocks = ["\n".join(header)] + [_markdown_message(message) for message in path]
+    blocks = ["\n".join(header)] + [_markdown_message(message, include_thinking) for message in path]
     return "\n\n".join(blocks) + "\n"
 
 

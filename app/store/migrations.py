@@ -112,10 +112,24 @@ _STEP_3_MODEL_SETTINGS = [
     """,
 ]
 
+_STEP_4_THINKING = [
+    # A reply's thinking, kept apart from its answer (search and copy use the answer).
+    "ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE messages ADD COLUMN thinking_ms REAL",
+    # Per chat: thinking on/off (NULL: the model's setting) and effort (NULL: likewise).
+    "ALTER TABLE conversations ADD COLUMN thinking INTEGER",
+    "ALTER TABLE conversations ADD COLUMN effort TEXT",
+    # Per model: the same switches, and a grammar every reply must follow.
+    "ALTER TABLE model_settings ADD COLUMN thinking INTEGER",
+    "ALTER TABLE model_settings ADD COLUMN effort TEXT",
+    "ALTER TABLE model_settings ADD COLUMN grammar TEXT",
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
     _STEP_3_MODEL_SETTINGS,
+    _STEP_4_THINKING,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

@@ -40,7 +40,10 @@ class ModelSettingsStore:
             ).fetchone()
         if row is None:
             return ModelSettings(model_key=model_key)
-        return ModelSettings(*row)
+        settings = ModelSettings(*row)
+        if settings.thinking is not None:  # stored as 0/1
+            settings.thinking = bool(settings.thinking)
+        return settings
 
     def save(self, settings: ModelSettings) -> None:
         """Store every field of ``settings`` (replacing what was there), and commit."""

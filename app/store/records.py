@@ -37,6 +37,9 @@ class Conversation:
     current_leaf_id: int | None
     # Set while the conversation sits in the bin (soft-deleted, still restorable).
     deleted_at: float | None = None
+    # This chat's thinking switches; None follows the model's settings.
+    thinking: bool | None = None
+    effort: str | None = None
 
 
 @dataclass
@@ -57,6 +60,10 @@ class Message:
     ttft_ms: float | None
     tokens_per_s: float | None
     error: str | None
+    # The model's thinking before its answer ("" if none); ``content`` is the answer.
+    reasoning: str = ""
+    # How long the model thought before answering, in milliseconds.
+    thinking_ms: float | None = None
 
 
 @dataclass
@@ -79,6 +86,11 @@ class ModelSettings:
     context_length: int | None = None
     gpu_layers: int | None = None
     chat_template_override: str | None = None
+    # Thinking on/off and effort (low/medium/high); None keeps the model's own default.
+    thinking: bool | None = None
+    effort: str | None = None
+    # A GBNF grammar every reply must follow (None: free text).
+    grammar: str | None = None
 
 
 @dataclass

@@ -10,6 +10,9 @@ Two things keep it quick with long conversations:
 
 The view stays pinned to the newest text while a reply streams, unless the user has
 scrolled up to read, in which case it leaves the scroll position alone.
+
+A reply's answer reaches its message through the coalescer; its thinking goes straight to
+the message's thinking section, which gathers pieces per frame on its own.
 """
 
 from __future__ import annotations
@@ -65,6 +68,14 @@ class ChatView(QScrollArea):
         self.instructions_label.setContentsMargins(16, 4, 16, 4)
         self.instructions_label.hide()
         layout.addWidget(self.instructions_label)
+        # One line when Hearth adapted the model's chat template (fallback, folded system).
+        self.template_note_label = QLabel(self._page)
+        self.template_note_label.setObjectName("templateNote")
+        self.template_note_label.setWordWrap(True)
+        self.template_note_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.template_note_label.setContentsMargins(16, 4, 16, 4)
+        self.template_note_label.hide()
+        layout.addWidget(self.template_note_label)
         self.empty_label = QLabel(self._page)
         self.empty_label.setObjectName("emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -152,6 +163,11 @@ class ChatView(QScrollArea):
     def append_text(self, text: str) -> None:
         self.coalescer.push(text)
 
+    def append_thinking(self, text: str) -> None:
+        """The streaming reply's thinking (shown live above its answer)."""
+        if self._streaming is not None:
+            self._streaming.append_thinking(text)
+
     def finish_reply(self, message: Message, versions: VersionInfo) -> None:
         self.coalescer.flush()
         widget = self.widget_for(message.id)
@@ -178,6 +194,12 @@ class ChatView(QScrollArea):
                 f"Custom instructions active: <i>{html.escape(shown)}</i>"
             )
         self.instructions_label.setVisible(bool(first_line))
+
+    def set_template_note(self, note: str) -> None:
+        """Says, in one line above the chat, how Hearth adapted the model's template."""
+        self.template_note_label.setText(note)
+        self.template_note_label.setToolTip(note)
+        self.template_note_label.setVisible(bool(note))
 
     def widget_for(self, message_id: int) -> MessageWidget | None:
         return next((w for w in self.widgets if w.message.id == message_id), None)

@@ -1,10 +1,16 @@
-"""The message box: Enter sends, Shift+Enter starts a new line; Send turns into Stop."""
+"""The message box: Enter sends, Shift+Enter starts a new line; Send turns into Stop.
+
+Under the box sit the thinking switches (:mod:`ui.chat.thinking_controls`), shown only
+for a model whose template offers them.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from ui.chat.thinking_controls import ThinkingControls
 
 
 class MessageEdit(QPlainTextEdit):
@@ -33,10 +39,18 @@ class Composer(QWidget):
         self.button = QPushButton("Send", self)
         self.button.setDefault(True)
         self.button.setMinimumWidth(80)
-        layout = QHBoxLayout(self)
+        self.thinking_controls = ThinkingControls(self)
+        row = QHBoxLayout()
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        controls_row = QHBoxLayout()
+        controls_row.addWidget(self.thinking_controls)
+        controls_row.addStretch(1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 12)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addLayout(controls_row)
         self.edit.submitted.connect(self._submit)
         self.button.clicked.connect(self._clicked)
         self._streaming = False

@@ -1,7 +1,9 @@
 """The flow of a conversation on screen: send, stream, stop, regenerate, edit, versions.
 
 Holds which conversation is shown and which reply is streaming; asks the engine
-worker for replies and turns its signals into changes in the chat view.
+worker for replies and turns its signals into changes in the chat view. It also keeps
+the thinking switches by the message box in step with the chat shown: a chat's choice
+is stored with it, and a new chat starts from the model's settings.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from app.chat.service import ReplyResult
+from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
 from app.store.records import Message
 from ui.chat.chat_view import ChatView
@@ -58,6 +61,8 @@ class ChatController(QObject):
         view.reload_clicked.connect(self.reload_requested)
         worker.reply_started.connect(self._reply_started)
         worker.text.connect(self._text)
+        worker.thinking.connect(self._thinking)
+        composer.thinking_controls.choice_changed.connect(self._thinking_choice)
         worker.prompt_ready.connect(self._prompt_ready)
         worker.reply_finished.connect(self._reply_finished)
 
@@ -69,6 +74,7 @@ class ChatController(QObject):
 
     def show_conversation(self, conversation_id: int | None) -> None:
         self.conversation_id = conversation_id
+        self._show_thinking_choice()
         if conversation_id is None:
             self.view.show_messages([], {})
             self.meter.set_usage(0, self._context, 0)
@@ -110,6 +116,7 @@ class ChatController(QObject):
             title = text.splitlines()[0][:TITLE_LENGTH]
             model = self.hearth.chat.model_name
             self.conversation_id = self.hearth.conversations.create_conversation(title, model).id
+            self._store_thinking_choice()
             self.conversations_changed.emit()
         self._begin(self.conversation_id)
         self.worker.send_requested.emit(self.conversation_id, text)
@@ -136,6 +143,41 @@ class ChatController(QObject):
         self.hearth.conversations.select_version(message_id)
         self.show_conversation(self.conversation_id)
 
+    # Thinking switches ----------------------------------------------------------------------
+
+    def set_model_features(self, info: ModelInfo | None) -> None:
+        """Shows the thinking switches the loaded model's template offers, with its defaults."""
+        controls = self.composer.thinking_controls
+        settings = self.hearth.model_settings.get(self.hearth.chat.model_name or "")
+        controls.set_model(
+            toggle=bool(info and info.supports_thinking_toggle),
+            effort=bool(info and info.supports_effort),
+            default_thinking=settings.thinking,
+            default_effort=settings.effort,
+        )
+
+    def _show_thinking_choice(self) -> None:
+        controls = self.composer.thinking_controls
+        if self.conversation_id is None:
+            controls.set_choice(None, None)  # a new chat starts from the model's settings
+            return
+        conversation = self.hearth.conversations.get_conversation(self.conversation_id)
+        controls.set_choice(conversation.thinking, conversation.effort)
+
+    def _thinking_choice(self, thinking: bool | None, effort: str | None) -> None:
+        # A new chat keeps the choice in the controls until its first message creates it.
+        if self.conversation_id is not None:
+            self.hearth.conversations.set_thinking(self.conversation_id, thinking, effort)
+
+    def _store_thinking_choice(self) -> None:
+        controls = self.composer.thinking_controls
+        if self.conversation_id is not None and (
+            controls.thinking is not None or controls.effort is not None
+        ):
+            self.hearth.conversations.set_thinking(
+                self.conversation_id, controls.thinking, controls.effort
+            )
+
     def _begin(self, conversation_id: int) -> None:
         self.streaming_conversation = conversation_id
         self.composer.set_streaming(True)
@@ -160,6 +202,10 @@ class ChatController(QObject):
     def _text(self, text: str) -> None:
         if self.streaming_conversation == self.conversation_id:
             self.view.append_text(text)
+
+    def _thinking(self, text: str) -> None:
+        if self.streaming_conversation == self.conversation_id:
+            self.view.append_thinking(text)
 
     def _prompt_ready(self, tokens: int, dropped: int) -> None:
         self._prompt_tokens, self._dropped = tokens, dropped

@@ -1,11 +1,16 @@
-"""One message in the chat: who wrote it, the text, its figures, versions and actions."""
+"""One message in the chat: who wrote it, the text, its figures, versions and actions.
+
+A reply's thinking sits in its own folding section above the answer
+(:mod:`ui.chat.thinking_section`); the body, Copy and everything else use the answer.
+"""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,7 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.records import Message
+from ui.chat.thinking_section import ThinkingSection
 from ui.render.message_body import MessageBody
+
+# How long the Copy button says "Copied".
+_COPIED_FEEDBACK_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -54,13 +63,15 @@ def status_text(message: Message) -> str:
 
 class MessageWidget(QFrame):
     """Signals: ``regenerate_clicked(int)``, ``edit_submitted(int, str)``,
-    ``version_selected(int)``, ``reload_clicked()``, ``link_requested(QUrl)``."""
+    ``version_selected(int)``, ``reload_clicked()``, ``link_requested(QUrl)``,
+    ``copied(str)`` (the answer went to the clipboard)."""
 
     regenerate_clicked = Signal(int)
     edit_submitted = Signal(int, str)
     version_selected = Signal(int)
     reload_clicked = Signal()
     link_requested = Signal(QUrl)
+    copied = Signal(str)
 
     def __init__(
         self,
@@ -83,6 +94,7 @@ class MessageWidget(QFrame):
         self.author_label = QLabel(f"<b>{html.escape(author)}</b>", self)
         layout.addWidget(self.author_label)
 
+        self.thinking: ThinkingSection | None = None
         if message.role == "user":
             self.body: MessageBody | QLabel = QLabel(self)
             self.body.setTextFormat(Qt.TextFormat.PlainText)
@@ -90,6 +102,9 @@ class MessageWidget(QFrame):
             self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.body.setText(message.content)
         else:
+            self.thinking = ThinkingSection(self)
+            self.thinking.set_stored(message.reasoning, message.thinking_ms)
+            layout.addWidget(self.thinking)
             self.body = MessageBody(self)
             self.body.set_markdown(message.content)
             self.body.link_requested.connect(self.link_requested)
@@ -115,9 +130,11 @@ class MessageWidget(QFrame):
         footer.addWidget(self.status_label)
         footer.addStretch(1)
         self.reload_button = _small_button("Reload model", "Load the model again", self)
+        self.copy_button = _small_button("Copy", "Copy the answer to the clipboard", self)
         self.regenerate_button = _small_button("Regenerate", "Write a new version", self)
         self.edit_button = _small_button("Edit", "Edit and send again", self)
         footer.addWidget(self.reload_button)
+        footer.addWidget(self.copy_button)
         footer.addWidget(self.regenerate_button)
         footer.addWidget(self.edit_button)
         layout.addLayout(footer)
@@ -128,19 +145,30 @@ class MessageWidget(QFrame):
         self.regenerate_button.clicked.connect(lambda: self.regenerate_clicked.emit(message.id))
         self.edit_button.clicked.connect(self.start_editing)
         self.reload_button.clicked.connect(self.reload_clicked)
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
         self._can_regenerate = can_regenerate
         self._refresh_footer()
 
     # Streaming -------------------------------------------------------------------------
 
     def append_text(self, text: str) -> None:
+        """More of the answer; the thinking before it, if any, is over."""
+        if self.thinking is not None:
+            self.thinking.answer_started()
         if isinstance(self.body, MessageBody):
             self.body.append(text)
 
+    def append_thinking(self, text: str) -> None:
+        """More of the model's thinking, shown live in the section above the answer."""
+        if self.thinking is not None:
+            self.thinking.append(text)
+
     def finish(self, message: Message, *, can_regenerate: bool) -> None:
-        """The reply is done: show its final text, figures and status."""
+        """The reply is done: show its final text, thinking, figures and status."""
         if isinstance(self.body, MessageBody) and message.content != self.body.markdown():
             self.body.set_markdown(message.content)
+        if self.thinking is not None:
+            self.thinking.finish(message.reasoning, message.thinking_ms)
         self.message = message
         self._can_regenerate = can_regenerate
         self._refresh_footer()
@@ -154,9 +182,21 @@ class MessageWidget(QFrame):
         self._refresh_footer()
 
     def plain_text(self) -> str:
+        """The answer as shown (never the thinking)."""
         if isinstance(self.body, MessageBody):
             return self.body.plain_text()
         return self.body.text()
+
+    def copy_to_clipboard(self) -> None:
+        """Puts the message's text on the clipboard: for a reply, the answer alone."""
+        text = self.message.content
+        QGuiApplication.clipboard().setText(text)
+        self.copy_button.setText("Copied")
+        QTimer.singleShot(_COPIED_FEEDBACK_MS, self, self._reset_copy_label)
+        self.copied.emit(text)
+
+    def _reset_copy_label(self) -> None:
+        self.copy_button.setText("Copy")
 
     # Footer ------------------------------------------------------------------------------
 
@@ -178,6 +218,7 @@ class MessageWidget(QFrame):
         is_reply = message.role == "assistant"
         self.regenerate_button.setVisible(is_reply and self._can_regenerate and not streaming)
         self.reload_button.setVisible(is_reply and message.status == "error")
+        self.copy_button.setVisible(is_reply and not streaming and bool(message.content))
         self.edit_button.setVisible(message.role == "user" and self._can_regenerate)
 
     def _previous(self) -> None:

@@ -1,9 +1,13 @@
-"""The per-model settings dialog: custom instructions, sampling, loading and the template.
+"""The per-model settings dialog: instructions, sampling, thinking, loading, the template.
 
 :class:`ModelSettingsDialog` edits a copy of one model's
 :class:`~app.store.records.ModelSettings`; nothing is saved by the dialog itself (see
 :func:`ui.settings.edit.edit_model_settings`). "Reset to defaults" fills in the defaults,
 which are kept only if the user then presses Save.
+
+Given the loaded model's :class:`~app.engine.protocol.ModelInfo`, the dialog also says
+what its template cannot do: no system role (the instructions then go at the top of the
+first message), no thinking switch or effort.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -25,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.protocol import ModelInfo
 from app.store.records import ModelSettings
 from ui.settings import help_text
 from ui.settings.fields import GpuLayersSpinBox, SeedField
@@ -58,6 +64,25 @@ def _set_height_in_lines(edit: QPlainTextEdit, lines: int) -> None:
     edit.setFixedHeight(height)
 
 
+def _choice_box(choices: list[tuple[str, object]]) -> QComboBox:
+    box = QComboBox()
+    for text, value in choices:
+        box.addItem(text, value)
+    return box
+
+
+def _select(box: QComboBox, value: object) -> None:
+    index = next((i for i in range(box.count()) if box.itemData(i) == value), 0)
+    box.setCurrentIndex(index)
+
+
+def _note(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("settingsNote")
+    return label
+
+
 def _add_row(form: QFormLayout, label_text: str, field: QWidget, tooltip: str) -> None:
     label = QLabel(label_text)
     label.setBuddy(field)
@@ -78,6 +103,8 @@ class ModelSettingsDialog(QDialog):
         display_name: str,
         trained_context: int | None,
         parent: QWidget | None = None,
+        *,
+        info: ModelInfo | None = None,
     ) -> None:
         super().__init__(parent)
         self._model_key = current.model_key
@@ -110,6 +137,19 @@ class ModelSettingsDialog(QDialog):
         self.context_spin.setSuffix(" tokens")
         self.gpu_layers_spin = GpuLayersSpinBox()
 
+        self.thinking_box = _choice_box([("Model default", None), ("On", True), ("Off", False)])
+        self.effort_box = _choice_box(
+            [("Model default", None), ("Low", "low"), ("Medium", "medium"), ("High", "high")]
+        )
+        self.grammar_edit = QPlainTextEdit()
+        self.grammar_edit.setPlaceholderText("Empty: replies are free text")
+        self.grammar_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.grammar_edit.setToolTip(help_text.GRAMMAR)
+        self.grammar_edit.setAccessibleName("Output grammar (GBNF)")
+        self.grammar_edit.setTabChangesFocus(True)
+        self.grammar_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        _set_height_in_lines(self.grammar_edit, 4)
+
         self.template_edit = QPlainTextEdit()
         self.template_edit.setPlaceholderText("Empty: use the template in the model file")
         self.template_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -120,7 +160,13 @@ class ModelSettingsDialog(QDialog):
         _set_height_in_lines(self.template_edit, 6)
 
         instructions_box = QGroupBox("Custom instructions")
-        QVBoxLayout(instructions_box).addWidget(self.system_prompt_edit)
+        instructions = QVBoxLayout(instructions_box)
+        instructions.addWidget(self.system_prompt_edit)
+        # Said plainly where the template refuses a system role.
+        self.no_system_note: QLabel | None = None
+        if info is not None and not info.supports_system:
+            self.no_system_note = _note(help_text.NO_SYSTEM_ROLE)
+            instructions.addWidget(self.no_system_note)
 
         sampling_box = QGroupBox("How replies are written")
         sampling = QFormLayout(sampling_box)
@@ -131,6 +177,21 @@ class ModelSettingsDialog(QDialog):
         _add_row(sampling, "&Repeat penalty", self.repeat_penalty_spin, help_text.REPEAT_PENALTY)
         _add_row(sampling, "&Seed", self.seed_edit, help_text.SEED)
         _add_row(sampling, "Longest repl&y", self.max_tokens_spin, help_text.MAX_TOKENS)
+
+        thinking_group = QGroupBox("Thinking")
+        thinking = QFormLayout(thinking_group)
+        _add_row(thinking, "T&hinking", self.thinking_box, help_text.THINKING)
+        _add_row(thinking, "&Effort", self.effort_box, help_text.EFFORT)
+        no_toggle = info is not None and not info.supports_thinking_toggle
+        no_effort = info is not None and not info.supports_effort
+        self.thinking_box.setEnabled(not no_toggle)
+        self.effort_box.setEnabled(not no_effort)
+        if no_toggle or no_effort:
+            if no_toggle and no_effort:
+                lacks = "neither a thinking switch nor an effort setting"
+            else:
+                lacks = "no thinking switch" if no_toggle else "no effort setting"
+            thinking.addRow(_note(f"This model's chat template offers {lacks}."))
 
         loading_box = QGroupBox("Loading the model")
         loading = QFormLayout(loading_box)
@@ -144,10 +205,20 @@ class ModelSettingsDialog(QDialog):
         template_box = QGroupBox("Chat template (advanced)")
         QVBoxLayout(template_box).addWidget(self.template_edit)
 
+        grammar_box = QGroupBox("Output grammar, GBNF (advanced)")
+        QVBoxLayout(grammar_box).addWidget(self.grammar_edit)
+
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
-        for box in (instructions_box, sampling_box, loading_box, template_box):
+        for box in (
+            instructions_box,
+            sampling_box,
+            thinking_group,
+            loading_box,
+            template_box,
+            grammar_box,
+        ):
             content_layout.addWidget(box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -195,6 +266,9 @@ class ModelSettingsDialog(QDialog):
         self.context_spin.setValue(settings.context_length or 0)
         self.gpu_layers_spin.set_layers(settings.gpu_layers)
         self.template_edit.setPlainText(settings.chat_template_override or "")
+        _select(self.thinking_box, settings.thinking)
+        _select(self.effort_box, settings.effort)
+        self.grammar_edit.setPlainText(settings.grammar or "")
 
     def reset_to_defaults(self) -> None:
         """Show the defaults in every field (saved only if the user presses Save)."""
@@ -215,6 +289,7 @@ class ModelSettingsDialog(QDialog):
         ):
             spin.interpretText()
         template = self.template_edit.toPlainText()
+        grammar = self.grammar_edit.toPlainText()
         return ModelSettings(
             model_key=self._model_key,
             system_prompt=self.system_prompt_edit.toPlainText().strip(),
@@ -228,4 +303,7 @@ class ModelSettingsDialog(QDialog):
             context_length=self.context_spin.value() or None,
             gpu_layers=self.gpu_layers_spin.layers(),
             chat_template_override=template if template.strip() else None,
+            thinking=self.thinking_box.currentData(),
+            effort=self.effort_box.currentData(),
+            grammar=grammar if grammar.strip() else None,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QWidget
 
+from app.engine.protocol import ModelInfo
 from app.store.model_settings import ModelSettingsStore
 from app.store.records import ModelSettings
 from ui.settings.dialog import ModelSettingsDialog
@@ -15,9 +16,16 @@ def edit_model_settings(
     model_key: str,
     display_name: str,
     trained_context: int | None,
+    *,
+    info: ModelInfo | None = None,
 ) -> ModelSettings | None:
-    """Show the dialog (modal); on Save, store the settings and return them, else ``None``."""
-    dialog = ModelSettingsDialog(store.get(model_key), display_name, trained_context, parent)
+    """Show the dialog (modal); on Save, store the settings and return them, else ``None``.
+
+    ``info`` (the loaded model) lets the dialog say what its template cannot do.
+    """
+    dialog = ModelSettingsDialog(
+        store.get(model_key), display_name, trained_context, parent, info=info
+    )
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None

@@ -49,3 +49,22 @@ CHAT_TEMPLATE = (
     "models whose template is missing or wrong. Leave empty to use the model's own. "
     "Changing it reloads the model."
 )
+THINKING = (
+    "Whether the model thinks before it answers, for models whose chat template offers "
+    "the switch. \u201cModel default\u201d leaves it to the model. Each chat can change it "
+    "with the Think button by the message box."
+)
+EFFORT = (
+    "How long the model thinks before answering, for models that offer it (such as "
+    "gpt-oss): low is quicker, high is more careful. Each chat can change it by the "
+    "message box."
+)
+GRAMMAR = (
+    "Advanced: a grammar in llama.cpp's GBNF format that every reply must follow (for "
+    "example, only JSON of a given shape). Leave empty for free text. A grammar the "
+    "engine cannot read makes the reply fail with the reason."
+)
+NO_SYSTEM_ROLE = (
+    "This model's template has no system role: your instructions are added to the top of "
+    "your first message."
+)

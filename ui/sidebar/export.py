@@ -2,9 +2,9 @@
 
 The path comes from an :data:`ExportPathChooser` (a save dialog by default; tests hand
 in their own so no modal dialog opens). :func:`write_export` renders the conversation
-with :mod:`app.store.export` and writes it through a temporary file, so a half-written
-export never sits under the chosen name. It reads the database and the disk, so the
-sidebar runs it on a worker.
+with :mod:`app.store.export` (the answers only, or with the thinking) and writes it
+through a temporary file, so a half-written export never sits under the chosen name. It
+reads the database and the disk, so the sidebar runs it on a worker.
 """
 
 from __future__ import annotations
@@ -21,12 +21,17 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from app.store.conversations import ConversationStore
 from app.store.export import export_json, export_markdown
 
-ExportFormat = Literal["markdown", "json"]
+# "markdown_thinking": Markdown with each reply's thinking quoted above its answer.
+ExportFormat = Literal["markdown", "markdown_thinking", "json"]
 ExportPathChooser = Callable[[QWidget, str, str], Path | None]
 """``(parent, suggested_file_name, format) -> path or None`` (``None``: the user cancelled)."""
 
-EXTENSIONS: dict[str, str] = {"markdown": ".md", "json": ".json"}
-_FILTERS = {"markdown": "Markdown (*.md)", "json": "JSON (*.json)"}
+EXTENSIONS: dict[str, str] = {"markdown": ".md", "markdown_thinking": ".md", "json": ".json"}
+_FILTERS = {
+    "markdown": "Markdown (*.md)",
+    "markdown_thinking": "Markdown (*.md)",
+    "json": "JSON (*.json)",
+}
 # Characters that Windows, macOS or Linux refuse in file names, and control characters.
 _UNSAFE_NAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _MAX_STEM = 80
@@ -59,6 +64,8 @@ def write_export(
     """Render the conversation in ``export_format`` and write it to ``path``."""
     if export_format == "markdown":
         text = export_markdown(store, conversation_id)
+    elif export_format == "markdown_thinking":
+        text = export_markdown(store, conversation_id, include_thinking=True)
     elif export_format == "json":
         text = export_json(store, conversation_id)
     else:

@@ -353,6 +353,9 @@ class ConversationSidebar(QWidget):
             ConversationMenuActions(
                 rename=partial(self._rename, conversation_id),
                 export_markdown=partial(self._export, conversation_id, "markdown"),
+                export_markdown_thinking=partial(
+                    self._export, conversation_id, "markdown_thinking"
+                ),
                 export_json=partial(self._export, conversation_id, "json"),
                 delete=partial(self._delete, conversation_id),
             ),

@@ -19,6 +19,9 @@ _CUSTOM = ModelSettings(
     context_length=16384,
     gpu_layers=28,
     chat_template_override="{% for m in messages %}{{ m.content }}{% endfor %}",
+    thinking=False,
+    effort="high",
+    grammar='root ::= "yes" | "no"',
 )
 
 

@@ -1,0 +1,309 @@
+"""Turns a model's raw streamed output into typed pieces: answer text and thinking text.
+
+Owns the reply formats of the model families: thinking tags (``<think>…</think>`` and
+``[THINK]…[/THINK]``, "tags") and gpt-oss's harmony channels ("harmony"), and keeps every
+special-token text out of what the user sees. The engine feeds text exactly as it was
+detokenized, special tokens included, chunk by chunk; nothing downstream ever sees markup.
+
+Text rules, the same for both formats:
+- each stretch of thinking or answer (a think block, the answer after it, one harmony
+  message) starts at its first visible character: whitespace right after a tag or header
+  is dropped;
+- thinking also loses its trailing whitespace (held back until more thinking shows it
+  is inside);
+- stretches of one kind are joined by a blank line (harmony: a preamble, then the answer);
+- a possible tag or marker at the end of a chunk is held back until it is known, and text
+  held back when the reply ends is released as ordinary text: it never became a tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.engine.marker_scanner import MarkerScanner
+
+PieceKind = Literal["answer", "thinking"]
+ThinkingFormat = Literal["tags", "harmony"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    kind: PieceKind
+    text: str
+
+
+class ReplyParser:
+    """Parses one reply; make a new one for each reply."""
+
+    def __init__(
+        self,
+        fmt: ThinkingFormat = "tags",
+        *,
+        starts_in_thinking: bool = False,
+        hidden_markers: Sequence[str] = (),
+    ) -> None:
+        """fmt: the family's reply format. starts_in_thinking: the prompt already opened
+        the thinking (a generation prompt ending in ``<think>``). hidden_markers: texts
+        of special tokens that must never show (the vocabulary's control tokens)."""
+        self._pieces = _PieceList()
+        self._reader: _TagReader | _HarmonyReader
+        if fmt == "tags":
+            self._reader = _TagReader(self._pieces, starts_in_thinking=starts_in_thinking)
+        elif fmt == "harmony":
+            self._reader = _HarmonyReader(self._pieces, starts_in_thinking=starts_in_thinking)
+        else:
+            raise ValueError(f"unknown thinking format: {fmt!r}")
+        self._format_markers = frozenset(self._reader.MARKERS)
+        self._scanner = MarkerScanner([*self._reader.MARKERS, *hidden_markers])
+
+    def feed(self, text: str) -> list[Piece]:
+        """The pieces this text completes, in order; never empty text, never markup."""
+        self._read(self._scanner.feed(text))
+        return self._pieces.take()
+
+    def finish(self) -> list[Piece]:
+        """The end of the reply: what was held back. A reply cut off while thinking
+        keeps its thinking as thinking."""
+        self._read(self._scanner.finish())
+        self._reader.finish()
+        return self._pieces.take()
+
+    def _read(self, segments: Sequence[tuple[str, bool]]) -> None:
+        for text, is_marker in segments:
+            if not is_marker:
+                self._reader.on_text(text)
+            elif text in self._format_markers:
+                self._reader.on_marker(text)
+            # Any other marker is a hidden special token: it is dropped where it stands.
+
+
+class _PieceList:
+    """Pieces waiting to be returned, neighbours of one kind joined."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[PieceKind, list[str]]] = []
+
+    def add(self, kind: PieceKind, text: str) -> None:
+        if not text:
+            return
+        if self._runs and self._runs[-1][0] == kind:
+            self._runs[-1][1].append(text)
+        else:
+            self._runs.append((kind, [text]))
+
+    def take(self) -> list[Piece]:
+        pieces = [Piece(kind, "".join(parts)) for kind, parts in self._runs]
+        self._runs = []
+        return pieces
+
+
+class _Outlet:
+    """Writes one kind of text, a stretch at a time (see the module's text rules)."""
+
+    def __init__(self, kind: PieceKind, pieces: _PieceList, *, trims_end: bool) -> None:
+        self._kind = kind
+        self._pieces = pieces
+        self._trims_end = trims_end
+        self._fresh = True  # no visible text yet in this stretch
+        self._wrote = False  # visible text in any stretch
+        self._held: list[str] = []  # trailing whitespace not yet known to be inside
+
+    @property
+    def started(self) -> bool:
+        """Whether the current stretch has visible text."""
+        return not self._fresh
+
+    def begin(self) -> None:
+        self._fresh = True
+        self._held = []
+
+    def end(self) -> None:
+        self._held = []
+
+    def write(self, text: str) -> None:
+        if self._fresh:
+            text = text.lstrip()
+            if not text:
+                return
+            self._fresh = False
+            if self._wrote:
+                text = "\n\n" + text
+        if not self._trims_end:
+            self._emit(text)
+            return
+        body = text.rstrip()
+        if not body:
+            self._held.append(text)
+            return
+        held = "".join(self._held)
+        self._held = [text[len(body) :]] if len(body) < len(text) else []
+        self._emit(held + body)
+
+    def _emit(self, text: str) -> None:
+        self._pieces.add(self._kind, text)
+        self._wrote = True
+
+
+# Each opening tag and the closing tag that ends it.
+_CLOSING_OF = {"<think>": "</think>", "[THINK]": "[/THINK]"}
+
+
+class _TagReader:
+    """``<think>…</think>`` or ``[THINK]…[/THINK]`` before the answer.
+
+    An opening tag counts only before any answer text, so an answer that talks about
+    ``<think>`` stays as written; a closing tag matching such a literal opening tag stays
+    too. A closing tag with no opening is dropped.
+    """
+
+    MARKERS = (*_CLOSING_OF, *_CLOSING_OF.values())
+
+    def __init__(self, pieces: _PieceList, *, starts_in_thinking: bool) -> None:
+        self._answer = _Outlet("answer", pieces, trims_end=False)
+        self._thinking = _Outlet("thinking", pieces, trims_end=True)
+        self._in_thinking = starts_in_thinking
+        self._closing: str | None = None  # the tag that ends this thinking; None: either
+        self._literal_openings: dict[str, int] = {}  # by their closing tag
+
+    def on_text(self, text: str) -> None:
+        (self._thinking if self._in_thinking else self._answer).write(text)
+
+    def on_marker(self, tag: str) -> None:
+        if tag in _CLOSING_OF:
+            self._on_opening(tag)
+        else:
+            self._on_closing(tag)
+
+    def finish(self) -> None:
+        self._thinking.end()
+
+    def _on_opening(self, tag: str) -> None:
+        closing = _CLOSING_OF[tag]
+        if self._in_thinking:
+            # Before any thinking text it repeats the prompt's own opening: not text.
+            if self._thinking.started:
+                self._thinking.write(tag)
+        elif not self._answer.started:
+            self._in_thinking = True
+            self._closing = closing
+            self._thinking.begin()
+        else:
+            self._literal_openings[closing] = self._literal_openings.get(closing, 0) + 1
+            self._answer.write(tag)
+
+    def _on_closing(self, tag: str) -> None:
+        if self._in_thinking:
+            if self._closing in (None, tag):
+                self._in_thinking = False
+                self._thinking.end()
+                self._answer.begin()
+            else:
+                self._thinking.write(tag)
+        elif self._literal_openings.get(tag, 0) > 0:
+            self._literal_openings[tag] -= 1
+            self._answer.write(tag)
+        # Otherwise a stray closing tag: never shown.
+
+
+_START = "<|start|>"
+_CHANNEL = "<|channel|>"
+_CONSTRAIN = "<|constrain|>"
+_MESSAGE = "<|message|>"
+_MESSAGE_ENDS = ("<|end|>", "<|return|>", "<|call|>")
+# A header longer than this is not a header; the rest of it is ignored.
+_HEADER_LIMIT = 256
+
+# Where a harmony message's text goes: shown as answer or thinking, or kept from the
+# user ("tool": a message addressed to a tool; "none": a turn of another role).
+_Route = Literal["answer", "thinking", "tool", "none"]
+
+
+class _HarmonyReader:
+    """gpt-oss's harmony messages: ``<|start|>ROLE<|channel|>CHANNEL<|message|>TEXT<|end|>``.
+
+    analysis is thinking; final, and commentary addressed to no one (a preamble for the
+    user), are the answer; a message with a recipient (``to=functions.NAME``: a tool call)
+    is neither. Text outside any message is answer. Headers never show.
+    """
+
+    MARKERS = (_START, _CHANNEL, _CONSTRAIN, _MESSAGE, *_MESSAGE_ENDS)
+
+    def __init__(self, pieces: _PieceList, *, starts_in_thinking: bool) -> None:
+        self._outlets: dict[_Route, _Outlet] = {
+            "answer": _Outlet("answer", pieces, trims_end=False),
+            "thinking": _Outlet("thinking", pieces, trims_end=True),
+        }
+        self._header: list[str] | None = None  # the header being read, if any
+        self._header_size = 0
+        self._route: _Route = "answer"
+        self._tool_header = ""
+        self._tool_text: list[str] = []
+        self._begin_message("thinking" if starts_in_thinking else "answer")
+
+    def on_text(self, text: str) -> None:
+        if self._header is not None:
+            self._read_header(text)
+        elif self._route == "tool":
+            self._tool_text.append(text)
+        elif self._route != "none":
+            self._outlets[self._route].write(text)
+
+    def on_marker(self, marker: str) -> None:
+        if marker == _START or (marker == _CHANNEL and self._header is None):
+            self._end_message()
+            self._header = []
+            self._header_size = 0
+        if marker in (_CHANNEL, _CONSTRAIN) and self._header is not None:
+            self._header.append(marker)
+        elif marker == _MESSAGE and self._header is not None:
+            header = "".join(self._header)
+            self._header = None
+            self._begin_message(_route_of(header), header)
+        elif marker in _MESSAGE_ENDS:
+            self._header = None  # a header cut short is dropped
+            self._end_message()
+        # <|message|> or <|constrain|> outside a header: nothing to show.
+
+    def finish(self) -> None:
+        self._header = None
+        self._end_message()
+
+    def _read_header(self, text: str) -> None:
+        assert self._header is not None
+        room = _HEADER_LIMIT - self._header_size
+        if room > 0:
+            self._header.append(text[:room])
+            self._header_size += min(room, len(text))
+
+    def _begin_message(self, route: _Route, header: str = "") -> None:
+        self._route = route
+        if route == "tool":
+            self._tool_header, self._tool_text = header, []
+        elif route != "none":
+            self._outlets[route].begin()
+
+    def _end_message(self) -> None:
+        if self._route == "tool":
+            # The message is complete here: a tool-call piece is made from
+            # self._tool_header (recipient, constraint) and self._tool_text (arguments).
+            self._tool_header, self._tool_text = "", []
+        elif self._route != "none":
+            self._outlets[self._route].end()
+        # Until the next header, stray text is answer.
+        self._begin_message("answer")
+
+
+def _route_of(header: str) -> _Route:
+    """Where a message with this header (role, channel, recipient, constraint) goes."""
+    if "to=" in header:
+        return "tool"
+    role, _, channel = header.partition(_CHANNEL)
+    role_words = role.split()
+    if role_words and role_words[0] != "assistant":
+        return "none"
+    channel_words = channel.partition(_CONSTRAIN)[0].split()
+    if channel_words and channel_words[0] == "analysis":
+        return "thinking"
+    return "answer"
