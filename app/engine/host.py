@@ -400,7 +400,8 @@ def _prompt_builder(
                 f" built-in {family_title(family)} template."
             )
     elif family is not None:
-        note = f"This model has no chat template; Hearth uses its built-in {family_title(family)} template."
+        title = family_title(family)
+        note = f"This model has no chat template; Hearth uses its built-in {title} template."
     if template is None:
         template = ChatTemplate(builtin_template(family or "chatml"), bos_token=bos, eos_token=eos)
     prompts = PromptBuilder(template, family)

@@ -173,14 +173,10 @@ class ConversationStore:
     def set_conversation_model(self, conversation_id: int, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", (model,))
 
-    def set_thinking(
-        self, conversation_id: int, thinking: bool | None, effort: str | None
-    ) -> None:
+    def set_thinking(self, conversation_id: int, thinking: bool | None, effort: str | None) -> None:
         """This chat's thinking switches; ``None`` follows the model's settings."""
         value = None if thinking is None else int(thinking)
-        self._update_conversation(
-            conversation_id, "thinking = ?, effort = ?", (value, effort)
-        )
+        self._update_conversation(conversation_id, "thinking = ?, effort = ?", (value, effort))
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Move the conversation to the bin; :meth:`restore_conversation` brings it back."""

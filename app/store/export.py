@@ -62,7 +62,9 @@ def export_markdown(
         header.append(f"- Model: {conversation.model}")
     header.append(f"- Started: {_iso(conversation.created_at)}")
     header.append(f"- Exported from Hearth: {_iso(datetime.now(tz=timezone.utc).timestamp())}")
-    blocks = ["\n".join(header)] + [_markdown_message(message, include_thinking) for message in path]
+    blocks = ["\n".join(header)] + [
+        _markdown_message(message, include_thinking) for message in path
+    ]
     return "\n\n".join(blocks) + "\n"
 
 
