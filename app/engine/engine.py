@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from app.engine.errors import EngineCrashed, EngineError, ModelLoadError
+from app.engine.errors import EngineCrashed, EngineError, LoadCancelled, ModelLoadError
 from app.engine.process import EngineProcess, OnPrompt, OnText
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
 
@@ -29,6 +29,8 @@ class Engine:
         self._request: LoadRequest | None = None
         self._loading: EngineProcess | None = None
         self._lock = threading.RLock()
+        # Set by Stop; a request that is still reloading a crashed model sees it too.
+        self._stop = threading.Event()
 
     @property
     def info(self) -> ModelInfo | None:
@@ -43,13 +45,16 @@ class Engine:
         return self._process.pid if self._process else None
 
     def load(
-        self, request: LoadRequest, on_progress: Callable[[float], None] | None = None
+        self,
+        request: LoadRequest,
+        on_progress: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> ModelInfo:
         """Loads ``request``'s model in a new host; the old one ends only on success."""
         if self._log_path and request.log_path is None:
             request = _with_log(request, self._log_path)
         try:
-            candidate, info = self._start(request, on_progress)
+            candidate, info = self._start(request, on_progress, cancelled)
         except (ModelLoadError, EngineCrashed) as error:
             if request.n_gpu_layers == 0:
                 raise
@@ -61,7 +66,7 @@ class Engine:
                 flash_attn=False,
                 offload_reason=f"On the CPU: loading on the GPU failed ({error})",
             )
-            candidate, info = self._start(request, on_progress)
+            candidate, info = self._start(request, on_progress, cancelled)
         info = replace(info, offload_reason=request.offload_reason)
         candidate.info = info
         with self._lock:
@@ -71,12 +76,15 @@ class Engine:
         return info
 
     def _start(
-        self, request: LoadRequest, on_progress: Callable[[float], None] | None
+        self,
+        request: LoadRequest,
+        on_progress: Callable[[float], None] | None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> tuple[EngineProcess, ModelInfo]:
         candidate = EngineProcess()
         self._loading = candidate
         try:
-            return candidate, candidate.load(request, on_progress)
+            return candidate, candidate.load(request, on_progress, cancelled)
         except BaseException:
             candidate.close()
             raise
@@ -102,7 +110,14 @@ class Engine:
         options: dict[str, Any] | None = None,
         grammar: str | None = None,
     ) -> GenerationStats:
-        process = self._ready_process(on_reload)
+        self._stop.clear()
+        try:
+            process = self._ready_process(on_reload)
+        except LoadCancelled:
+            if not self._stop.is_set():
+                raise
+            # Stop came while a crashed model was being reloaded: nothing was generated.
+            return _stopped_before_start()
         return process.generate(
             messages,
             sampling,
@@ -113,6 +128,7 @@ class Engine:
             ignore_eos=ignore_eos,
             options=options,
             grammar=grammar,
+            stop_requested=self._stop.is_set,
         )
 
     def _ready_process(self, on_reload: Callable[[], None] | None) -> EngineProcess:
@@ -124,14 +140,15 @@ class Engine:
             # The host died earlier (a crash was reported then): start over.
             if on_reload:
                 on_reload()
-            self.load(request)
+            self.load(request, cancelled=self._stop.is_set)
             with self._lock:
                 process = self._process
         assert process is not None
         return process
 
     def cancel(self) -> None:
-        """Stops the reply in progress. Safe from any thread."""
+        """Stops the reply in progress, even one still reloading the model. Any thread."""
+        self._stop.set()
         process = self._process
         if process:
             process.cancel()
@@ -149,6 +166,20 @@ class Engine:
             if self._process and not self._process.is_alive():
                 self._process.close()
                 self._process = None
+
+
+def _stopped_before_start() -> GenerationStats:
+    return GenerationStats(
+        prompt_tokens=0,
+        prompt_eval_tokens=0,
+        completion_tokens=0,
+        dropped_messages=0,
+        ttft_ms=0.0,
+        tokens_per_s=0.0,
+        prompt_tokens_per_s=0.0,
+        total_ms=0.0,
+        finish_reason="cancelled",
+    )
 
 
 def _with_log(request: LoadRequest, log_path: str) -> LoadRequest:

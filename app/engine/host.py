@@ -240,7 +240,11 @@ class ModelHost:
         completion = 0
         first_token_at: float | None = None
         finish: FinishReason = "length"
-        for token in self._tokens(tokens, request, grammar):
+        evaluated_prompt = self._evaluate_prompt(tokens, cancelled)
+        replies = self._tokens(tokens, request, grammar) if evaluated_prompt else iter(())
+        if not evaluated_prompt:
+            finish = "cancelled"
+        for token in replies:
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             if cancelled():
@@ -283,6 +287,33 @@ class ModelHost:
                 ),
             )
         )
+
+    def _evaluate_prompt(self, tokens: list[int], cancelled: Callable[[], bool]) -> bool:
+        """Evaluates the prompt past what the KV cache holds; False if Stop ended it.
+
+        Stop is checked between sampled tokens, but a long prompt is one batched decode
+        that can take minutes on a large model: llama.cpp's abort callback, set only for
+        this decode (it is called for every graph node), lets Stop end it at once.
+        """
+        import llama_cpp
+
+        llm = self.llm
+        # At least the last prompt token is evaluated again: its logits start the reply.
+        llm.n_tokens = min(_common_prefix(llm, tokens), len(tokens) - 1)
+        context = llm._ctx.ctx
+        callback = llama_cpp.ggml_abort_callback(lambda _data: bool(cancelled()))
+        llama_cpp.llama_set_abort_callback(context, callback, None)
+        try:
+            llm.eval(tokens[llm.n_tokens :])
+        except RuntimeError:
+            if not cancelled():
+                raise
+            # An aborted batch may leave some of its entries behind: drop them.
+            llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+            return False
+        finally:
+            llama_cpp.llama_set_abort_callback(context, llama_cpp.ggml_abort_callback(), None)
+        return True
 
     def _piece(self, token: int) -> bytes:
         """The bytes a token adds to the reply; control tokens only where they carry structure."""

@@ -12,6 +12,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from app.engine.errors import (
@@ -41,8 +42,8 @@ from app.engine.protocol import (
 # How often the caller looks at the host while waiting, in seconds: it bounds how
 # long a crash or a cancel takes to notice.
 POLL_SECONDS = 0.02
-# After a cancel, how long to wait for the host to confirm before returning anyway.
-CANCEL_GRACE_SECONDS = 0.15
+# After a cancel, how long the host has to confirm before it is taken as wedged and ended.
+CANCEL_CONFIRM_SECONDS = 5.0
 SHUTDOWN_SECONDS = 3.0
 
 OnText = Callable[[str], None]
@@ -68,6 +69,7 @@ class EngineProcess:
         self._next_request_id = 0
         self._active_request: int | None = None
         self._load_cancelled = threading.Event()
+        self._load_cancel_check: Callable[[], bool] = lambda: False
         self.info: ModelInfo | None = None
 
     @property
@@ -78,8 +80,14 @@ class EngineProcess:
         return self._process.is_alive()
 
     def load(
-        self, request: LoadRequest, on_progress: Callable[[float], None] | None = None
+        self,
+        request: LoadRequest,
+        on_progress: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> ModelInfo:
+        """Loads the model; ``cancelled`` (or :meth:`cancel_load`) ends the load early."""
+        if cancelled is not None:
+            self._load_cancel_check = cancelled
         self._send(request)
         while True:
             event = self._receive(on_wait=self._check_load_cancel)
@@ -97,7 +105,7 @@ class EngineProcess:
         self._load_cancelled.set()
 
     def _check_load_cancel(self) -> None:
-        if self._load_cancelled.is_set():
+        if self._load_cancelled.is_set() or self._load_cancel_check():
             self.kill()
             raise LoadCancelled("Loading was cancelled")
 
@@ -113,14 +121,16 @@ class EngineProcess:
         ignore_eos: bool = False,
         options: dict[str, Any] | None = None,
         grammar: str | None = None,
+        stop_requested: Callable[[], bool] | None = None,
     ) -> GenerationStats:
         """Streams a reply through ``on_text`` (its thinking through ``on_thinking``).
 
-        Returns the reply's figures.
-
-        Raises :class:`EngineCrashed` if the host dies, :class:`GenerationError` if
-        the request is refused. After :meth:`cancel`, returns within about
-        ``CANCEL_GRACE_SECONDS`` with ``finish_reason == "cancelled"``.
+        Returns the reply's figures. Raises :class:`EngineCrashed` if the host dies,
+        :class:`GenerationError` if the request is refused. After :meth:`cancel` (or
+        once ``stop_requested()`` is true) no more text is passed on, and it returns
+        with ``finish_reason == "cancelled"`` as soon as the host confirms; a host that
+        does not confirm within ``CANCEL_CONFIRM_SECONDS`` is ended and reported as a
+        crash.
         """
         self._next_request_id += 1
         request_id = self._next_request_id
@@ -130,24 +140,29 @@ class EngineProcess:
                 request_id, messages, sampling, stop, ignore_eos, dict(options or {}), grammar
             )
         )
-        started = time.perf_counter()
         cancel_seen_at: float | None = None
-        completion_chars = 0
         try:
             while True:
+                if stop_requested is not None and stop_requested():
+                    self.cancel()  # a Stop that came before this request had begun
                 if cancel_seen_at is None and self._cancel_upto.value >= request_id:
                     cancel_seen_at = time.perf_counter()
                 if (
                     cancel_seen_at is not None
-                    and time.perf_counter() - cancel_seen_at > CANCEL_GRACE_SECONDS
+                    and time.perf_counter() - cancel_seen_at > CANCEL_CONFIRM_SECONDS
                 ):
-                    return _cancelled_stats(started, completion_chars)
+                    # A host that does not answer Stop is wedged: never reuse it.
+                    self.kill()
+                    raise EngineCrashed(
+                        f"The engine did not stop within {CANCEL_CONFIRM_SECONDS:.0f} s of"
+                        " Stop and was ended",
+                        None,
+                    )
                 event = self._receive(timeout=POLL_SECONDS)
                 if event is None or getattr(event, "request_id", request_id) != request_id:
-                    continue  # a late event from an earlier, cancelled request
+                    continue  # a late event from an earlier request
                 if isinstance(event, TextChunk):
-                    if cancel_seen_at is None:
-                        completion_chars += len(event.text)
+                    if cancel_seen_at is None:  # nothing shows after Stop
                         if event.kind == "answer":
                             on_text(event.text)
                         elif on_thinking:
@@ -156,6 +171,8 @@ class EngineProcess:
                     if on_prompt:
                         on_prompt(event.prompt_tokens, event.dropped_messages)
                 elif isinstance(event, Finished):
+                    if cancel_seen_at is not None:
+                        return replace(event.stats, finish_reason="cancelled")
                     return event.stats
                 elif isinstance(event, Failed):
                     raise GenerationError(event.message)
@@ -216,21 +233,6 @@ class EngineProcess:
         self._process.join(1.0)
         code = self._process.exitcode
         raise EngineCrashed(describe_exit(code), code)
-
-
-def _cancelled_stats(started: float, completion_chars: int) -> GenerationStats:
-    elapsed = (time.perf_counter() - started) * 1000
-    return GenerationStats(
-        prompt_tokens=0,
-        prompt_eval_tokens=0,
-        completion_tokens=0,
-        dropped_messages=0,
-        ttft_ms=0.0,
-        tokens_per_s=0.0,
-        prompt_tokens_per_s=0.0,
-        total_ms=elapsed,
-        finish_reason="cancelled",
-    )
 
 
 __all__ = ["EngineError", "EngineProcess"]
