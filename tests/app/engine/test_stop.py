@@ -72,7 +72,7 @@ def test_stop_reaches_a_reply_that_is_still_reloading_a_crashed_model(
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while engine._process is not None and engine._process.is_alive():  # noqa: SLF001
+    while engine._process is not None and engine._process.is_alive():
         assert time.monotonic() < deadline
         time.sleep(0.01)
 
