@@ -163,6 +163,14 @@ class ChatView(QScrollArea):
     def append_text(self, text: str) -> None:
         self.coalescer.push(text)
 
+    def resume_reply(self, message_id: int, answer: str, thinking: str) -> None:
+        """Streams on into ``message_id``, shown afresh: its text so far, then what comes."""
+        widget = self.widget_for(message_id)
+        if widget is None:
+            return
+        widget.show_so_far(answer, thinking)
+        self._streaming = widget
+
     def append_thinking(self, text: str) -> None:
         """The streaming reply's thinking (shown live above its answer)."""
         if self._streaming is not None:

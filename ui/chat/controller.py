@@ -8,6 +8,8 @@ is stored with it, and a new chat starts from the model's settings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtCore import QObject, Signal
 
 from app.chat.service import ReplyResult
@@ -52,6 +54,7 @@ class ChatController(QObject):
         self._dropped = 0
         self._context = 0
         self.model_names: dict[str, str] = {}
+        self._live: _LiveReply | None = None
 
         composer.send_requested.connect(self.send)
         composer.stop_requested.connect(self.stop)
@@ -82,6 +85,10 @@ class ChatController(QObject):
         path = self.hearth.conversations.active_path(conversation_id)
         versions = self._versions_of(path)
         self.view.show_messages(path, versions, self.model_names, busy=self.busy)
+        live = self._live
+        if live is not None and live.message.conversation_id == conversation_id:
+            # Back to the chat whose reply is streaming: it goes on where it is now.
+            self.view.resume_reply(live.message.id, "".join(live.answer), "".join(live.thinking))
         used = next(
             (
                 (m.prompt_tokens or 0) + (m.completion_tokens or 0)
@@ -187,6 +194,8 @@ class ChatController(QObject):
     # Worker events --------------------------------------------------------------------------
 
     def _reply_started(self, message: Message) -> None:
+        # The reply so far is kept here too, so a chat shown again mid-reply catches up.
+        self._live = _LiveReply(message)
         if message.conversation_id != self.conversation_id:
             return
         path = self.hearth.conversations.active_path(message.conversation_id)
@@ -200,10 +209,14 @@ class ChatController(QObject):
         self.view.begin_reply(message, self.model_names)
 
     def _text(self, text: str) -> None:
+        if self._live is not None:
+            self._live.answer.append(text)
         if self.streaming_conversation == self.conversation_id:
             self.view.append_text(text)
 
     def _thinking(self, text: str) -> None:
+        if self._live is not None:
+            self._live.thinking.append(text)
         if self.streaming_conversation == self.conversation_id:
             self.view.append_thinking(text)
 
@@ -214,6 +227,7 @@ class ChatController(QObject):
     def _reply_finished(self, result: ReplyResult) -> None:
         conversation = self.streaming_conversation
         self.streaming_conversation = None
+        self._live = None
         self.composer.set_streaming(False)
         self.view.set_busy(False)
         self.busy_changed.emit(False)
@@ -229,6 +243,15 @@ class ChatController(QObject):
             self.view.finish_reply(final, self._versions(final))
         else:
             self.show_conversation(conversation)
+
+
+@dataclass
+class _LiveReply:
+    """The reply being streamed, as far as it has come."""
+
+    message: Message
+    answer: list[str] = field(default_factory=list)
+    thinking: list[str] = field(default_factory=list)
 
 
 def _version_info(message_id: int, ids: list[int]) -> VersionInfo:

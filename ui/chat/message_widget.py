@@ -158,6 +158,16 @@ class MessageWidget(QFrame):
         if isinstance(self.body, MessageBody):
             self.body.append(text)
 
+    def show_so_far(self, answer: str, thinking: str) -> None:
+        """A streaming reply shown again: everything it has written up to now."""
+        if self.thinking is not None and thinking:
+            self.thinking.set_stored("", None)
+            self.thinking.append(thinking)
+            if answer:
+                self.thinking.answer_started()
+        if isinstance(self.body, MessageBody):
+            self.body.set_markdown(answer)
+
     def append_thinking(self, text: str) -> None:
         """More of the model's thinking, shown live in the section above the answer."""
         if self.thinking is not None:
