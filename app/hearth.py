@@ -25,6 +25,7 @@ from app.paths import HearthPaths, hearth_paths
 from app.store.conversations import ConversationStore
 from app.store.database import Database
 from app.store.model_settings import ModelSettingsStore
+from app.store.writers import writer_lease
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ class Hearth:
         paths = with_chosen_models_folder(paths or hearth_paths()).ensure()
         configure_logging(paths.log_file)
         database = Database.open(paths.database)
-        conversations = ConversationStore(database)
+        # Replies this process streams record its writer lease, so another Hearth opening
+        # on the same folder (the CLI beside the window) leaves them streaming.
+        conversations = ConversationStore(database, writer=writer_lease(paths.database))
         interrupted = conversations.mark_interrupted()
         if interrupted:
             log.warning("%d replies were interrupted when Hearth last stopped", interrupted)

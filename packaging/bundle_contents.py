@@ -58,7 +58,8 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     # huggingface_hub's optional Xet transfer engine (11 MB): Hearth downloads files
     # itself with HTTP Range requests, and the hub client works without it.
     "hf_xet",
-    # Qt modules the window does not use (it is QtCore, QtGui and QtWidgets).
+    # Qt modules the window does not use (it is QtCore, QtGui and QtWidgets, plus
+    # QtNetwork's local sockets, which keep one window per data folder).
     "PySide6.Qt3DCore",
     "PySide6.QtCharts",
     "PySide6.QtConcurrent",
@@ -66,7 +67,6 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "PySide6.QtDesigner",
     "PySide6.QtHelp",
     "PySide6.QtMultimedia",
-    "PySide6.QtNetwork",
     "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets",
     "PySide6.QtPdf",

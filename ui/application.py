@@ -1,9 +1,14 @@
-"""Starts the window: ``hearth`` bare, or ``hearth --model PATH``."""
+"""Starts the window: ``hearth`` bare, or ``hearth --model PATH``.
+
+One window per data folder (see :mod:`ui.single_instance`): a launch on a folder whose
+window is already open brings that window to the front and ends.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +18,9 @@ from PySide6.QtWidgets import QApplication
 
 import ui
 from app.hearth import Hearth
+from app.paths import hearth_paths
 from app.smoke_test import report_startup
+from ui.single_instance import WindowLock, ask_to_activate
 
 # The same relative place in the source tree and in a bundle.
 ICON = Path(ui.__file__).resolve().parents[1] / "resources" / "icons" / "hearth-256.png"
@@ -34,17 +41,48 @@ def run_window(args: Sequence[str]) -> int:
     app.setDesktopFileName("hearth")  # matches packaging/linux/hearth.desktop
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
+    data_folder = hearth_paths().data
+    window_lock = WindowLock(data_folder)
+    if not window_lock.claim():
+        return _hand_over_to_open_window(data_folder)
+    # Only a window bins conversations, and only one window holds a folder: whatever was
+    # binned before this moment was binned by a window that has closed, whose Undo is
+    # gone. The bin is emptied up to here, and only when the lock is really held.
+    claimed_at = time.time()
+    try:
+        return _open_window(app, options, window_lock, claimed_at)
+    finally:
+        window_lock.release()
+
+
+def _open_window(
+    app: QApplication, options: argparse.Namespace, window_lock: WindowLock, claimed_at: float
+) -> int:
     from ui.main_window import MainWindow
     from ui.style import apply_style
 
     apply_style(app)
     hearth = Hearth.open()
-    hearth.conversations.purge_deleted()
+    if window_lock.exclusive:
+        hearth.conversations.purge_deleted(deleted_before=claimed_at)
     try:
         window = MainWindow(hearth)
+        window_lock.set_window(window)
         window.show()
         QTimer.singleShot(0, lambda: report_startup("window shown"))
         window.start(options.model)
         return app.exec()
     finally:
         hearth.close()
+
+
+def _hand_over_to_open_window(data_folder: Path) -> int:
+    """Another window has this data folder: bring it to the front instead."""
+    if ask_to_activate(data_folder):
+        print(f"Hearth is already open for {data_folder}; brought its window to the front.")
+        return 0
+    print(
+        f"Hearth is already open for {data_folder} but its window did not answer.",
+        file=sys.stderr,
+    )
+    return 1

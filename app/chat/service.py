@@ -8,6 +8,8 @@ Whatever happens to the engine, the partial reply is kept.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +22,8 @@ from app.engine.protocol import GenerationStats, SamplingParams
 from app.store.conversations import ConversationStore
 from app.store.model_settings import ModelSettingsStore
 from app.store.records import Message, ModelSettings
+
+log = logging.getLogger(__name__)
 
 # Streaming replies are written to disk at least this often, in seconds.
 FLUSH_SECONDS = 0.5
@@ -216,6 +220,20 @@ class ChatService:
         except EngineError as error:
             writer.finish("error", error=str(error))
             return ReplyResult(self.conversations.get_message(reply.id), None, str(error))
+        except Exception as error:  # the store failed under the reply (disk full, I/O)
+            self.engine.cancel()  # never leave the model writing to nobody
+            message = f"The reply could not be saved: {error}"
+            log.exception("reply failed")
+            with contextlib.suppress(Exception):
+                writer.finish("error", error=message)
+            shown = replace(
+                reply,
+                content=writer.text,
+                reasoning=writer.reasoning,
+                status="error",
+                error=message,
+            )
+            return ReplyResult(shown, None, message)
         except BaseException:
             writer.finish("interrupted")
             raise

@@ -6,6 +6,13 @@ carry on from an earlier run's partial file, whose bytes are hashed again first)
 hashed as they arrive, checked against the listing's sha256, and only then renamed to
 the file's name. So a file in the models folder is always complete and verified.
 
+One download at a time writes a given ``.part``: each holds its lock
+(:mod:`app.hub.part_lock`) from before it reads the partial file until the file is in
+place or deleted. A second download of the same file, from this process or another
+Hearth, waits for the first (it can still be paused or cancelled meanwhile, and then
+leaves the other's partial file alone), then finds the file in place, or carries on
+from where the first stopped.
+
 Free space is checked before starting; a disk that fills up while writing, a dropped
 connection (retried with growing waits, resuming where it stopped), a server that
 ignores ``Range`` (start again), damaged bytes (deleted) and a gated repository each
@@ -41,12 +48,14 @@ from app.hub.errors import (
 )
 from app.hub.files import ModelFileGroup, RemoteFile
 from app.hub.layout import local_path, part_path
+from app.hub.part_lock import PartLock
 from app.hub.progress import DownloadProgress, ProgressCallback, SpeedMeter
 
 log = logging.getLogger(__name__)
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 _HASH_BLOCK = 1024 * 1024
+_LOCK_POLL_S = 0.25  # how often a download waiting for another one tries the lock again
 
 
 @dataclass(frozen=True)
@@ -178,14 +187,46 @@ class _FileDownload:
     def run(self) -> DownloadOutcome:
         if self.target.exists():
             return DownloadOutcome.ALREADY_PRESENT
+        have = self.part.stat().st_size if self.part.exists() else 0
+        check_free_space(
+            self.target.parent,
+            self.remote.size - min(have, self.remote.size),
+            self.settings.space_margin_bytes,
+        )
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        lock = PartLock(self.target)
+        stop = self._take(lock)
+        if stop is not None:
+            # Stopped while another download held the file: its .part is not ours to delete.
+            return (
+                DownloadOutcome.CANCELLED if stop is StopRequest.CANCEL else DownloadOutcome.PAUSED
+            )
+        try:
+            return self._run_locked()
+        finally:
+            lock.release()
+
+    def _take(self, lock: PartLock) -> StopRequest | None:
+        """Hold the .part's lock, waiting while another download (any process) writes it."""
+        if lock.try_acquire():
+            return None
+        log.info(
+            "%s is being downloaded by another Hearth; waiting for it to finish",
+            self.remote.path,
+        )
+        while not lock.try_acquire():
+            stop = self.control.wait(_LOCK_POLL_S)
+            if stop is not None:
+                return stop
+        return None
+
+    def _run_locked(self) -> DownloadOutcome:
+        if self.target.exists():  # the download this one waited for put it in place
+            return DownloadOutcome.ALREADY_PRESENT
         self.have = self.part.stat().st_size if self.part.exists() else 0
         if self.have > self.remote.size:  # not a prefix of this file: useless
             self.part.unlink()
             self.have = 0
-        check_free_space(
-            self.target.parent, self.remote.size - self.have, self.settings.space_margin_bytes
-        )
-        self.target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with open(self.part, "ab", buffering=0) as out:
                 stop = self._hash_existing() if self.have else None

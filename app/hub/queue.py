@@ -29,6 +29,7 @@ from app.hub.endpoint import hub_endpoint
 from app.hub.errors import HubError
 from app.hub.files import ModelFileGroup, RemoteFile
 from app.hub.layout import local_path, part_path
+from app.hub.part_lock import discard_part
 from app.hub.progress import DownloadProgress
 from app.hub.queue_state import QueueRecord, load_records, save_records
 from app.hub.token import find_token
@@ -207,7 +208,10 @@ class DownloadQueue:
             self._emit(ItemChanged(changed))
 
     def cancel(self, item_id: str) -> None:
-        """Stop and delete what this download wrote (.part files, parts it completed)."""
+        """Stop and delete what this download wrote (.part files, parts it completed).
+
+        A .part that another download (another Hearth) is writing is left to it.
+        """
         removed = None
         with self._cond:
             item = self._items.get(item_id)
@@ -340,7 +344,8 @@ class DownloadQueue:
     def _remove_cancelled(self, item: QueueItem) -> QueueItem:
         for part in item.group.parts:
             target = local_path(self.models_dir, item.repo_id, part.path)
-            part_path(target).unlink(missing_ok=True)
+            if not discard_part(target):  # another Hearth is downloading it: its file
+                log.info("kept %s: another download is writing it", part_path(target))
             if part.path in item.finished_parts:
                 target.unlink(missing_ok=True)
         del self._items[item.item_id]

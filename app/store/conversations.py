@@ -29,6 +29,7 @@ from app.store.records import (
     SearchHit,
 )
 from app.store.search_query import build_match_query
+from app.store.writers import WriterLease, sweep_stale_leases, writer_alive, writers_folder
 
 # Columns are named after the record fields, so a row maps onto a record by position.
 _CONVERSATION_COLUMNS = ", ".join(field.name for field in fields(Conversation))
@@ -117,13 +118,25 @@ class ConversationStore:
     Safe to share between the GUI thread and workers (the database serialises access).
     ``clock`` gives the time stamps (Unix seconds); tests hand in their own.
 
+    ``writer`` is this process's lease (see :mod:`app.store.writers`): each streaming reply
+    records it, so another Hearth opening meanwhile leaves that reply alone. Without one,
+    streaming replies record no writer and the next :meth:`mark_interrupted` takes them
+    for cut off.
+
     A conversation's ``updated_at`` moves when a message is added or changed, not on a
     rename, a model change or a version switch, so the list order follows chat activity.
     """
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], float] = time.time,
+        writer: WriterLease | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._writer = writer
 
     # Conversations ---------------------------------------------------------------
 
@@ -240,6 +253,9 @@ class ConversationStore:
         """
         _check_role(role)
         _check_status(status)
+        writer = None
+        if status == "streaming" and self._writer is not None:
+            writer = self._writer.writer_id()
         now = self._clock()
         with self._db.transaction() as conn:
             conversation = self._require_conversation(conn, conversation_id)
@@ -253,8 +269,8 @@ class ConversationStore:
                     raise NotFoundError(f"no message {parent_id} in conversation {conversation_id}")
             cursor = conn.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, model, "
-                "created_at, updated_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, parent_id, role, content, model, now, now, status),
+                "created_at, updated_at, status, writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, parent_id, role, content, model, now, now, status, writer),
             )
             message_id = cursor.lastrowid
             conn.execute(
@@ -409,17 +425,40 @@ class ConversationStore:
             )
 
     def mark_interrupted(self) -> int:
-        """At start-up: replies still 'streaming' were cut off by a crash; say so.
+        """At start-up: replies left 'streaming' by a process that has ended were cut off.
 
-        Returns how many messages changed.
+        A reply another Hearth (the window, the command line) is writing right now keeps
+        streaming: its writer's lease is still held. A reply with no recorded writer counts
+        as cut off. Returns how many messages changed.
         """
+        folder = writers_folder(self._db.path)
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, writer FROM messages WHERE status = 'streaming'"
+            ).fetchall()
+        # Checked outside any transaction: a lease check touches files, and the write
+        # lock should not wait on that.
+        verdicts: dict[str | None, bool] = {}
+        cut_off: list[int] = []
+        for message_id, writer in rows:
+            if writer not in verdicts:
+                verdicts[writer] = writer_alive(folder, writer)
+            if not verdicts[writer]:
+                cut_off.append(message_id)
+        changed = 0
+        now = self._clock()
         with self._db.transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE messages SET status = 'interrupted', updated_at = ? "
-                "WHERE status = 'streaming'",
-                (self._clock(),),
-            )
-            return cursor.rowcount
+            for start in range(0, len(cut_off), _IDS_PER_QUERY):
+                chunk = cut_off[start : start + _IDS_PER_QUERY]
+                # Still 'streaming': a reply that finished meanwhile keeps its status.
+                cursor = conn.execute(
+                    "UPDATE messages SET status = 'interrupted', updated_at = ? "
+                    f"WHERE status = 'streaming' AND id IN ({', '.join('?' * len(chunk))})",
+                    (now, *chunk),
+                )
+                changed += cursor.rowcount
+        sweep_stale_leases(folder)
+        return changed
 
     @staticmethod
     def _require_message(conn: sqlite3.Connection, message_id: int) -> sqlite3.Row:

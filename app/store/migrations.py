@@ -125,11 +125,18 @@ _STEP_4_THINKING = [
     "ALTER TABLE model_settings ADD COLUMN grammar TEXT",
 ]
 
+_STEP_5_REPLY_WRITER = [
+    # Which process writes a streaming reply (a lease id, see app.store.writers), so a
+    # Hearth that starts meanwhile marks only replies whose writer has ended.
+    "ALTER TABLE messages ADD COLUMN writer TEXT",
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
     _STEP_3_MODEL_SETTINGS,
     _STEP_4_THINKING,
+    _STEP_5_REPLY_WRITER,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

@@ -173,9 +173,7 @@ def test_nothing_the_app_imports_is_excluded(bundle_contents: ModuleType):
 def test_unused_qt_modules_and_dev_tools_are_excluded(bundle_contents: ModuleType):
     excluded = set(bundle_contents.EXCLUDED_MODULES)
 
-    assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork", "PySide6.QtWebEngineCore"} <= (
-        excluded
-    )
+    assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore"} <= (excluded)
     assert {"pytest", "mypy", "ruff", "tkinter"} <= excluded
 
 

@@ -8,6 +8,7 @@ is stored with it, and a new chat starts from the model's settings.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from app.chat.service import ReplyResult
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
+from app.store.errors import StoreError
 from app.store.records import Message
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
@@ -239,8 +241,13 @@ class ChatController(QObject):
             return
         final = result.message
         if self.view.widget_for(final.id) is not None:
-            final = self.hearth.conversations.get_message(final.id)
-            self.view.finish_reply(final, self._versions(final))
+            if result.error is None or final.status != "error":
+                final = self.hearth.conversations.get_message(final.id)
+            try:
+                versions = self._versions(final)
+            except (StoreError, sqlite3.Error):  # the store failed under this reply: still show it
+                versions = VersionInfo(index=1, count=1, previous_id=None, next_id=None)
+            self.view.finish_reply(final, versions)
         else:
             self.show_conversation(conversation)
 
