@@ -7,20 +7,20 @@ cancel-load go straight to the core, whose methods for them are safe from any th
 A load is checked before it starts (:mod:`app.library.preflight`): a model that cannot
 fit comes back as ``load_refused`` and nothing loads until the window asks again with
 the user's choice. Cancel is connected directly (it must not queue behind the load it
-is meant to stop), and one that comes before the engine host exists is passed on at
-the host's first progress report.
+is meant to stop) and goes to the engine's ticket for the load, which exists from the
+moment the load is asked for.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.chat.service import ReplyResult, StreamCallbacks
 from app.engine.errors import EngineError, LoadCancelled
 from app.engine.protocol import ModelInfo
+from app.engine.request import Request
 from app.hearth import Hearth
 from app.library.gguf_header import GGUFError
 from app.library.preflight import LoadChoice, ModelDoesNotFit
@@ -56,7 +56,7 @@ class EngineWorker(QObject):
     reply_finished = Signal(object)
 
     # Requests from the GUI thread, delivered queued to this object's thread.
-    load_requested = Signal(str, object)  # path, LoadChoice: use request_load()
+    load_requested = Signal(str, object, object)  # path, LoadChoice, ticket: request_load()
     send_requested = Signal(int, str)
     regenerate_requested = Signal(int)
     edit_requested = Signal(int, str)
@@ -64,7 +64,6 @@ class EngineWorker(QObject):
     def __init__(self, hearth: Hearth) -> None:
         super().__init__()
         self._hearth = hearth
-        self._cancel_load = threading.Event()
         self.load_requested.connect(self._load)
         self.send_requested.connect(self._send)
         self.regenerate_requested.connect(self._regenerate)
@@ -76,28 +75,24 @@ class EngineWorker(QObject):
 
     def request_load(self, model_path: str, choice: LoadChoice = LoadChoice.CHECK) -> None:
         """GUI thread: loads a model by path (or name); ``choice`` after a refusal."""
-        self._cancel_load.clear()  # a cancel meant for an earlier load does not carry over
-        self.load_requested.emit(model_path, choice)
+        # The engine's ticket for this load exists from now on, so Cancel reaches it even
+        # before the worker has begun (a cancel meant for an earlier load never carries over).
+        ticket = self._hearth.engine.begin_load()
+        self.load_requested.emit(model_path, choice, ticket)
 
     def cancel_load(self) -> None:
         """Any thread: abandons the load in progress; the previous model stays."""
-        self._cancel_load.set()
         self._hearth.engine.cancel_load()
 
-    def _progress(self, fraction: float) -> None:
-        if self._cancel_load.is_set():  # cancelled before the host existed: pass it on
-            self._hearth.engine.cancel_load()
-        self.load_progress.emit(fraction)
-
-    @Slot(str, object)
-    def _load(self, model_path: str, choice: LoadChoice) -> None:
+    @Slot(str, object, object)
+    def _load(self, model_path: str, choice: LoadChoice, ticket: Request) -> None:
         """Loads a model with its saved settings, once the preflight check allows it."""
         try:
-            if self._cancel_load.is_set():
+            if ticket.cancelled:
                 raise LoadCancelled("Loading was cancelled")
             model = self._hearth.resolve_model(model_path)
             request = self._hearth.load_request(model, choice)
-            info: ModelInfo = self._hearth.engine.load(request, self._progress)
+            info: ModelInfo = self._hearth.engine.load(request, self.load_progress.emit, ticket)
         except ModelDoesNotFit as refusal:
             self.load_refused.emit(refusal)
             return

@@ -16,6 +16,7 @@ from typing import Any
 from app.engine.errors import EngineCrashed, EngineError, LoadCancelled, ModelLoadError
 from app.engine.process import EngineProcess, OnPrompt, OnText
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
+from app.engine.request import Request, RequestState
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,10 @@ class Engine:
         self._log_path = log_path
         self._process: EngineProcess | None = None
         self._request: LoadRequest | None = None
-        self._loading: EngineProcess | None = None
         self._lock = threading.RLock()
-        # Set by Stop; a request that is still reloading a crashed model sees it too.
-        self._stop = threading.Event()
+        # The load and the reply in flight (or last begun): every cancel goes through them.
+        self._load_ticket: Request | None = None
+        self._reply_ticket: Request | None = None
 
     @property
     def info(self) -> ModelInfo | None:
@@ -44,57 +45,71 @@ class Engine:
     def host_pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def reply_request(self) -> Request | None:
+        """The reply in flight, if any (its state says how far it has come)."""
+        ticket = self._reply_ticket
+        return None if ticket is None or ticket.finished else ticket
+
+    def begin_load(self) -> Request:
+        """A ticket for the next load, so it can be cancelled before it has begun."""
+        ticket = Request("load")
+        self._load_ticket = ticket
+        return ticket
+
     def load(
         self,
         request: LoadRequest,
         on_progress: Callable[[float], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
+        ticket: Request | None = None,
     ) -> ModelInfo:
         """Loads ``request``'s model in a new host; the old one ends only on success."""
+        ticket = ticket or self.begin_load()
         if self._log_path and request.log_path is None:
             request = _with_log(request, self._log_path)
         try:
-            candidate, info = self._start(request, on_progress, cancelled)
-        except (ModelLoadError, EngineCrashed) as error:
-            if request.n_gpu_layers == 0:
-                raise
-            # The GPU could not take it (driver, memory, unsupported op): use the CPU.
-            log.warning("GPU load failed, falling back to the CPU: %s", error)
-            request = replace(
-                request,
-                n_gpu_layers=0,
-                flash_attn=False,
-                offload_reason=f"On the CPU: loading on the GPU failed ({error})",
-            )
-            candidate, info = self._start(request, on_progress, cancelled)
+            try:
+                candidate, info = self._start(request, on_progress, ticket)
+            except (ModelLoadError, EngineCrashed) as error:
+                if request.n_gpu_layers == 0:
+                    raise
+                # The GPU could not take it (driver, memory, unsupported op): use the CPU.
+                log.warning("GPU load failed, falling back to the CPU: %s", error)
+                request = replace(
+                    request,
+                    n_gpu_layers=0,
+                    flash_attn=False,
+                    offload_reason=f"On the CPU: loading on the GPU failed ({error})",
+                )
+                candidate, info = self._start(request, on_progress, ticket)
+        except BaseException:
+            ticket.advance(RequestState.FAILED)
+            raise
         info = replace(info, offload_reason=request.offload_reason)
         candidate.info = info
         with self._lock:
             previous, self._process, self._request = self._process, candidate, request
         if previous:
             previous.close()
+        if ticket.kind == "load":
+            ticket.advance(RequestState.DONE)
         return info
 
     def _start(
-        self,
-        request: LoadRequest,
-        on_progress: Callable[[float], None] | None,
-        cancelled: Callable[[], bool] | None = None,
+        self, request: LoadRequest, on_progress: Callable[[float], None] | None, ticket: Request
     ) -> tuple[EngineProcess, ModelInfo]:
         candidate = EngineProcess()
-        self._loading = candidate
         try:
-            return candidate, candidate.load(request, on_progress, cancelled)
+            return candidate, candidate.load(request, ticket, on_progress)
         except BaseException:
             candidate.close()
             raise
-        finally:
-            self._loading = None
 
     def cancel_load(self) -> None:
-        loading = self._loading
-        if loading:
-            loading.cancel_load()
+        """Abandons the load in progress, or the one about to begin. Any thread."""
+        ticket = self._load_ticket
+        if ticket:
+            ticket.cancel()
 
     def generate(
         self,
@@ -110,12 +125,12 @@ class Engine:
         options: dict[str, Any] | None = None,
         grammar: str | None = None,
     ) -> GenerationStats:
-        self._stop.clear()
+        ticket = Request("reply")
+        self._reply_ticket = ticket
         try:
-            process = self._ready_process(on_reload)
+            process = self._ready_process(on_reload, ticket)
         except LoadCancelled:
-            if not self._stop.is_set():
-                raise
+            ticket.advance(RequestState.DONE)
             # Stop came while a crashed model was being reloaded: nothing was generated.
             return _stopped_before_start()
         return process.generate(
@@ -128,19 +143,23 @@ class Engine:
             ignore_eos=ignore_eos,
             options=options,
             grammar=grammar,
-            stop_requested=self._stop.is_set,
+            ticket=ticket,
         )
 
-    def _ready_process(self, on_reload: Callable[[], None] | None) -> EngineProcess:
+    def _ready_process(
+        self, on_reload: Callable[[], None] | None, ticket: Request
+    ) -> EngineProcess:
         with self._lock:
             process, request = self._process, self._request
         if request is None:
+            ticket.advance(RequestState.FAILED)
             raise EngineError("No model is loaded")
         if process is None or not process.is_alive():
-            # The host died earlier (a crash was reported then): start over.
+            # The host died earlier (a crash was reported then): start over. Stop during
+            # the reload cancels it, through the reply's own ticket.
             if on_reload:
                 on_reload()
-            self.load(request, cancelled=self._stop.is_set)
+            self.load(request, ticket=ticket)
             with self._lock:
                 process = self._process
         assert process is not None
@@ -148,10 +167,9 @@ class Engine:
 
     def cancel(self) -> None:
         """Stops the reply in progress, even one still reloading the model. Any thread."""
-        self._stop.set()
-        process = self._process
-        if process:
-            process.cancel()
+        ticket = self._reply_ticket
+        if ticket:
+            ticket.cancel()
 
     def unload(self) -> None:
         """Ends the host process: every byte of RAM and VRAM the model held is freed."""

@@ -24,6 +24,7 @@ from app.engine.errors import (
     describe_exit,
 )
 from app.engine.host import host_main
+from app.engine.request import Request, RequestState
 from app.engine.protocol import (
     Failed,
     Finished,
@@ -66,10 +67,6 @@ class EngineProcess:
         )
         self._process.start()
         child_conn.close()
-        self._next_request_id = 0
-        self._active_request: int | None = None
-        self._load_cancelled = threading.Event()
-        self._load_cancel_check: Callable[[], bool] = lambda: False
         self.info: ModelInfo | None = None
 
     @property
@@ -82,15 +79,21 @@ class EngineProcess:
     def load(
         self,
         request: LoadRequest,
+        ticket: Request,
         on_progress: Callable[[float], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
     ) -> ModelInfo:
-        """Loads the model; ``cancelled`` (or :meth:`cancel_load`) ends the load early."""
-        if cancelled is not None:
-            self._load_cancel_check = cancelled
+        """Loads the model; cancelling ``ticket`` ends the host and raises LoadCancelled."""
+        ticket.advance(RequestState.LOADING)
+
+        def check_cancel() -> None:
+            if ticket.cancelled:
+                self.kill()
+                raise LoadCancelled("Loading was cancelled")
+
+        check_cancel()
         self._send(request)
         while True:
-            event = self._receive(on_wait=self._check_load_cancel)
+            event = self._receive(on_wait=check_cancel)
             if isinstance(event, LoadProgress):
                 if on_progress:
                     on_progress(event.fraction)
@@ -99,15 +102,6 @@ class EngineProcess:
                 return event.info
             elif isinstance(event, Failed):
                 raise ModelLoadError(f"Could not load the model: {event.message}")
-
-    def cancel_load(self) -> None:
-        """Ends a load in progress (from another thread); ``load`` raises LoadCancelled."""
-        self._load_cancelled.set()
-
-    def _check_load_cancel(self) -> None:
-        if self._load_cancelled.is_set() or self._load_cancel_check():
-            self.kill()
-            raise LoadCancelled("Loading was cancelled")
 
     def generate(
         self,
@@ -121,35 +115,33 @@ class EngineProcess:
         ignore_eos: bool = False,
         options: dict[str, Any] | None = None,
         grammar: str | None = None,
-        stop_requested: Callable[[], bool] | None = None,
+        ticket: Request | None = None,
     ) -> GenerationStats:
         """Streams a reply through ``on_text`` (its thinking through ``on_thinking``).
 
         Returns the reply's figures. Raises :class:`EngineCrashed` if the host dies,
-        :class:`GenerationError` if the request is refused. After :meth:`cancel` (or
-        once ``stop_requested()`` is true) no more text is passed on, and it returns
-        with ``finish_reason == "cancelled"`` as soon as the host confirms; a host that
-        does not confirm within ``CANCEL_CONFIRM_SECONDS`` is ended and reported as a
-        crash.
+        :class:`GenerationError` if the request is refused. Once ``ticket`` is
+        cancelled no more text is passed on, and it returns with
+        ``finish_reason == "cancelled"`` as soon as the host confirms; a host that does
+        not confirm within ``CANCEL_CONFIRM_SECONDS`` is ended and reported as a crash.
         """
-        self._next_request_id += 1
-        request_id = self._next_request_id
-        self._active_request = request_id
+        ticket = ticket or Request("reply")
+        request_id = ticket.id  # ids only grow, so the host's "cancel up to" mark works
         self._send(
             GenerateRequest(
                 request_id, messages, sampling, stop, ignore_eos, dict(options or {}), grammar
             )
         )
-        cancel_seen_at: float | None = None
+        ticket.advance(RequestState.PROMPT)
+        cancel_sent = False
         try:
             while True:
-                if stop_requested is not None and stop_requested():
-                    self.cancel()  # a Stop that came before this request had begun
-                if cancel_seen_at is None and self._cancel_upto.value >= request_id:
-                    cancel_seen_at = time.perf_counter()
+                if ticket.cancelled and not cancel_sent:
+                    self._cancel_upto.value = max(self._cancel_upto.value, request_id)
+                    cancel_sent = True
                 if (
-                    cancel_seen_at is not None
-                    and time.perf_counter() - cancel_seen_at > CANCEL_CONFIRM_SECONDS
+                    ticket.cancelled_at is not None
+                    and time.monotonic() - ticket.cancelled_at > CANCEL_CONFIRM_SECONDS
                 ):
                     # A host that does not answer Stop is wedged: never reuse it.
                     self.kill()
@@ -162,7 +154,8 @@ class EngineProcess:
                 if event is None or getattr(event, "request_id", request_id) != request_id:
                     continue  # a late event from an earlier request
                 if isinstance(event, TextChunk):
-                    if cancel_seen_at is None:  # nothing shows after Stop
+                    if not ticket.cancelled:  # nothing shows after Stop
+                        ticket.advance(RequestState.GENERATING)
                         if event.kind == "answer":
                             on_text(event.text)
                         elif on_thinking:
@@ -171,19 +164,14 @@ class EngineProcess:
                     if on_prompt:
                         on_prompt(event.prompt_tokens, event.dropped_messages)
                 elif isinstance(event, Finished):
-                    if cancel_seen_at is not None:
+                    ticket.advance(RequestState.DONE)
+                    if ticket.cancelled:
                         return replace(event.stats, finish_reason="cancelled")
                     return event.stats
                 elif isinstance(event, Failed):
                     raise GenerationError(event.message)
         finally:
-            self._active_request = None
-
-    def cancel(self) -> None:
-        """Stops the reply being generated, if any. Safe from any thread."""
-        active = self._active_request
-        if active is not None:
-            self._cancel_upto.value = max(self._cancel_upto.value, active)
+            ticket.advance(RequestState.FAILED)  # no-op once done
 
     def close(self) -> None:
         """Ends the host, giving back all the memory the model used."""
