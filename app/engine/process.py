@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,7 +23,6 @@ from app.engine.errors import (
     describe_exit,
 )
 from app.engine.host import host_main
-from app.engine.request import Request, RequestState
 from app.engine.protocol import (
     Failed,
     Finished,
@@ -39,6 +37,7 @@ from app.engine.protocol import (
     Shutdown,
     TextChunk,
 )
+from app.engine.request import Request, RequestState
 
 # How often the caller looks at the host while waiting, in seconds: it bounds how
 # long a crash or a cancel takes to notice.
