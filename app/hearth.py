@@ -14,12 +14,15 @@ from app.chat.service import ChatService, model_key
 from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
+from app.hardware.memory_now import process_memory, refresh_memory
+from app.hardware.offload import OffloadPlan
 from app.library.fit import ModelShape
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
 from app.library.local_models import LocalModel, list_local_models, resolve_model
 from app.library.models_folder import with_chosen_models_folder
 from app.library.preflight import LoadChoice, preflight
+from app.library.switch_plan import plan_with_switch
 from app.logging_setup import configure_logging
 from app.paths import HearthPaths, hearth_paths
 from app.store.conversations import ConversationStore
@@ -95,14 +98,7 @@ class Hearth:
         header, shape = _model_header(model.path)
         trained = header.context_length or DEFAULT_CONTEXT
         n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
-        plan = preflight(
-            shape,
-            self.machine(),
-            n_ctx,
-            choice=choice,
-            override=settings.gpu_layers,
-            model_path=str(model.path),
-        )
+        plan, end_previous_first = self._plan(shape, n_ctx, choice, settings.gpu_layers, model)
         arguments = plan.llama_kwargs()
         return LoadRequest(
             model_path=str(model.path),
@@ -111,7 +107,32 @@ class Hearth:
             flash_attn=arguments["flash_attn"],
             chat_template_override=settings.chat_template_override,
             offload_reason=plan.reason,
+            end_previous_first=end_previous_first,
         )
+
+    def _plan(
+        self,
+        shape: ModelShape,
+        n_ctx: int,
+        choice: LoadChoice | None,
+        gpu_layers: int | None,
+        model: LocalModel,
+    ) -> tuple[OffloadPlan, bool]:
+        """The load plan on memory read now, and whether the loaded model must end first."""
+
+        def plan_on(machine: MachineInfo) -> OffloadPlan:
+            return preflight(
+                shape,
+                machine,
+                n_ctx,
+                choice=choice,
+                override=gpu_layers,
+                model_path=str(model.path),
+            )
+
+        now = refresh_memory(self.machine())
+        held_ram, held_vram = process_memory(self.engine.host_pid)
+        return plan_with_switch(plan_on, now, held_ram, held_vram)
 
 
 def _model_header(path: Path) -> tuple[GGUFHeader, ModelShape]:

@@ -202,7 +202,8 @@ class MainWindow(QMainWindow):
         self.model_bar.set_template_note(note)
         self.chat_view.set_template_note(note)
         ready = f"{name} ready on {info.backend} in {info.load_seconds:.1f} s"
-        self.statusBar().showMessage(f"{ready}. {note}" if note else ready, 15000 if note else 8000)
+        said = " ".join(part for part in (info.switch_note, note) if part)
+        self.statusBar().showMessage(f"{ready}. {said}" if said else ready, 15000 if said else 8000)
         self.settings.last_model = info.model_path
         self.settings.save(self.hearth.paths.settings_file)
 

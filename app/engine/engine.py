@@ -67,6 +67,14 @@ class Engine:
         ticket = ticket or self.begin_load()
         if self._log_path and request.log_path is None:
             request = _with_log(request, self._log_path)
+        had_previous = self._process is not None
+        if request.end_previous_first and had_previous:
+            self.unload()  # its memory is needed; a failed load then leaves no model
+            switch_note = "The previous model was ended first to make room for this one."
+        elif had_previous:
+            switch_note = "The previous model stayed loaded until this one was ready."
+        else:
+            switch_note = ""
         try:
             try:
                 candidate, info = self._start(request, on_progress, ticket)
@@ -85,7 +93,7 @@ class Engine:
         except BaseException:
             ticket.advance(RequestState.FAILED)
             raise
-        info = replace(info, offload_reason=request.offload_reason)
+        info = replace(info, offload_reason=request.offload_reason, switch_note=switch_note)
         candidate.info = info
         with self._lock:
             previous, self._process, self._request = self._process, candidate, request

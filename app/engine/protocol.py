@@ -38,6 +38,8 @@ class LoadRequest:
     log_path: str | None = None
     # Why this many layers go to the GPU, in plain words (shown to the user).
     offload_reason: str = ""
+    # The new model needs the memory the loaded one holds: end that one before starting.
+    end_previous_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class ModelInfo:
     # Thinking controls the template offers (enable_thinking, reasoning_effort).
     supports_thinking_toggle: bool = False
     supports_effort: bool = False
+    # How the previous model made way for this one, for the status line ("" if none).
+    switch_note: str = ""
 
 
 @dataclass(frozen=True)
