@@ -161,7 +161,8 @@ def _placeholder() -> Message:
 
 
 class EngineThread:
-    """Owns the worker's QThread; ``shutdown`` stops it and unloads the model."""
+    """Owns the worker's QThread; ``shutdown`` stops the reply and any load, then the
+    thread. The model's host ends with ``Hearth.close`` (``Engine.unload``)."""
 
     def __init__(self, hearth: Hearth) -> None:
         self.thread = QThread()

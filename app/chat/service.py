@@ -1,8 +1,9 @@
 """Sends messages to the loaded model and keeps every turn safely in the store.
 
 The user's message is committed as soon as it is sent. The reply is committed when
-it starts, with status "streaming", and its text is written again at least once a
-second while it streams, so a crash of anything loses at most the last second.
+it starts, with status "streaming", and its text (answer and thinking) is written
+again whenever new text has come and half a second has passed since the last write, so
+a crash of anything loses at most the last half second of text.
 Whatever happens to the engine, the partial reply is kept.
 """
 

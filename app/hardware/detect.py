@@ -5,7 +5,8 @@ Sources, each optional: psutil (RAM, cores), the OS (processor name), NVML or
 (its backends and llama.cpp's own device list). A source that is missing or fails
 leaves its part empty and, where it is worth knowing, a note in ``MachineInfo.notes``.
 The whole probe takes a few tenths of a second, most of it loading llama.cpp the first
-time; free memory is read afresh on every call.
+time. Free memory is as it was at the call: a load reads it again
+(:mod:`app.hardware.memory_now`), since it changes with every model loaded or ended.
 """
 
 from __future__ import annotations

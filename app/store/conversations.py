@@ -314,7 +314,8 @@ class ConversationStore:
         ``content`` and ``status`` can never be empty in the database, so ``None`` leaves
         them as they are. The other fields may be cleared by passing ``None`` explicitly;
         leaving them out keeps them. A streaming reply calls this with the whole text so
-        far at least once a second, so a crash loses at most that second.
+        far every half second while text comes (see ``app.chat.service``), so a crash
+        loses at most that half second.
         """
         assignments: dict[str, Any] = {}
         if content is not None:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-# At most about 30 deliveries a second: smooth to the eye, and it leaves most of each
-# second to the event loop even when a fast model streams Markdown with code.
+# New text is delivered about 30 times a second: smooth to the eye, and it leaves most
+# of each second to the event loop. Only a backlog (below) is worked off faster, at 60.
 FRAME_MS = 33
 # Rendering time one turn of the event loop may spend on delivered blocks; with the
 # layout and repaint that follow, a turn stays well under a 60 Hz frame.
