@@ -132,8 +132,11 @@ class Engine:
         ignore_eos: bool = False,
         options: dict[str, Any] | None = None,
         grammar: str | None = None,
+        ticket: Request | None = None,
     ) -> GenerationStats:
-        ticket = Request("reply")
+        """Streams one reply. ``ticket`` lets a caller (a server client, say) cancel this
+        reply alone; :meth:`cancel` cancels whichever reply is in flight."""
+        ticket = ticket or Request("reply")
         self._reply_ticket = ticket
         try:
             process = self._ready_process(on_reload, ticket)
