@@ -286,7 +286,10 @@ def _parse_unchecked(stream: BinaryIO, path: Path, size: int) -> GGUFHeader:
     if kv_count > MAX_KV_COUNT or tensor_count > MAX_TENSOR_COUNT:
         raise GGUFError(f"{path.name} has a corrupt header")
     if kv_count * _MIN_KV_BYTES + tensor_count * _MIN_TENSOR_BYTES > size:
-        raise GGUFError(f"{path.name} has a corrupt header: it counts more entries than it holds")
+        raise GGUFError(
+            f"{path.name} is truncated or corrupt: its header counts more entries than the"
+            " file holds"
+        )
     metadata: dict[str, Any] = {}
     for _ in range(kv_count):
         key = reader.string()
