@@ -187,6 +187,7 @@ class ModelHost:
             template_note=notes,
             supports_system=prompts.supports_system,
             supports_thinking_toggle=prompts.supports_thinking_toggle,
+            thinking_default=prompts.thinking_default,
             supports_effort=prompts.supports_effort,
         )
         return cls(llm, prompts, info)

@@ -81,6 +81,7 @@ class PromptBuilder:
             _THINKING_FLAG.search(template.source)
         )
         self.supports_thinking_toggle = self._reads_thinking or self._think_convention
+        self.thinking_default = self._probe_thinking_default()
 
     @property
     def template_note(self) -> str:
@@ -139,6 +140,25 @@ class PromptBuilder:
             fallback_family=self._fallback_family,
             starts_in_thinking=_opens_thinking(text),
         )
+
+    def _probe_thinking_default(self) -> bool | None:
+        """Whether the template thinks when ``enable_thinking`` is left unset: the render
+        without it matches the one with True or the one with False (None: neither, or
+        the template has no such switch)."""
+        if not self._reads_thinking or self._always_fallback:
+            return None
+        turns = list(_PROBE_TURNS)
+        try:
+            unset = self.template.render(turns)
+            on = self.template.render(turns, variables={"enable_thinking": True})
+            off = self.template.render(turns, variables={"enable_thinking": False})
+        except ChatTemplateError:
+            return None
+        if unset == on != off:
+            return True
+        if unset == off != on:
+            return False
+        return None
 
     def _probe(self) -> tuple[bool, str]:
         """(takes a system message, why it renders nothing at all or ""), from two renders."""

@@ -63,6 +63,8 @@ class ModelInfo:
     # Thinking controls the template offers (enable_thinking, reasoning_effort).
     supports_thinking_toggle: bool = False
     supports_effort: bool = False
+    # Whether the model thinks when no choice is made (None: the template cannot say).
+    thinking_default: bool | None = None
     # How the previous model made way for this one, for the status line ("" if none).
     switch_note: str = ""
 

@@ -161,7 +161,11 @@ class ChatController(QObject):
         controls.set_model(
             toggle=bool(info and info.supports_thinking_toggle),
             effort=bool(info and info.supports_effort),
-            default_thinking=settings.thinking,
+            default_thinking=(
+                settings.thinking
+                if settings.thinking is not None
+                else (info.thinking_default if info else None)
+            ),
             default_effort=settings.effort,
         )
 

@@ -377,3 +377,12 @@ def test_gpt_oss_style_effort_and_qwen3_style_thinking_switch_reach_their_templa
     qwen3 = PromptBuilder(ChatTemplate(family_templates.load("qwen3_thinking")), "chatml")
     off = qwen3.render([HELLO], options={"enable_thinking": False})
     assert off.text.endswith("<think>\n\n</think>\n\n")
+
+
+def test_the_models_own_thinking_default_is_read_from_its_template():
+
+    qwen3 = PromptBuilder(ChatTemplate(family_templates.load("qwen3_thinking")), "chatml")
+    assert qwen3.supports_thinking_toggle
+    assert qwen3.thinking_default is True  # thinks unless told not to
+    plain = PromptBuilder(ChatTemplate(family_templates.load("qwen25_tools")), "chatml")
+    assert plain.thinking_default is None

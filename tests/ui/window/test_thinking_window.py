@@ -190,9 +190,12 @@ def test_thinking_switches_are_kept_per_chat_and_reach_the_template(qtbot, open_
     controls = window.composer.thinking_controls
     think, effort = controls.think_button, controls.effort_box
     assert controls.isVisible() and think.isVisible() and effort.isVisible()
-    assert think.text() == "Think: auto" and not think.isChecked()
+    # The template thinks unless told not to, and the button shows that default.
+    assert think.text() == "Think (default)" and think.isChecked()
 
-    # First chat: thinking on.
+    # First chat: thinking on, chosen explicitly (a click turns it off, another on).
+    qtbot.mouseClick(think, Qt.MouseButton.LeftButton)
+    assert not think.isChecked() and think.text() == "Think"
     qtbot.mouseClick(think, Qt.MouseButton.LeftButton)
     assert think.isChecked() and think.text() == "Think"
     type_and_send(qtbot, window, "Hello")
@@ -202,8 +205,7 @@ def test_thinking_switches_are_kept_per_chat_and_reach_the_template(qtbot, open_
 
     # A new chat starts from the model's settings; this one: thinking off, high effort.
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert think.text() == "Think: auto" and not think.isChecked()
-    qtbot.mouseClick(think, Qt.MouseButton.LeftButton)
+    assert think.text() == "Think (default)" and think.isChecked()
     qtbot.mouseClick(think, Qt.MouseButton.LeftButton)
     assert not think.isChecked() and think.text() == "Think"
     choose(qtbot, effort, "Effort: high")
