@@ -213,13 +213,22 @@ class ModelHost:
         reply_reserve = max(16, min(sampling.max_tokens, n_ctx // 2))
         options = request.options
 
+        # Each candidate the budget tries is rendered and tokenized once; the one it
+        # keeps (the whole chat, when it fits) is not rendered again. Candidates are the
+        # instructions plus a suffix of the chat, so their length tells them apart.
+        tried: dict[int, tuple[Any, list[int]]] = {}
+
         def count(messages: Sequence[dict[str, Any]]) -> int:
-            return len(self._tokenize(self._render(messages, options).text))
+            rendered = self._render(messages, options)
+            tried[len(messages)] = (rendered, self._tokenize(rendered.text))
+            return len(tried[len(messages)][1])
 
         try:
             budget = fit_to_context(request.messages, count, n_ctx - reply_reserve)
-            rendered = self._render(budget.messages, options)
-            tokens = self._tokenize(rendered.text)
+            rendered, tokens = tried.get(len(budget.messages)) or (None, [])
+            if rendered is None:
+                count(budget.messages)
+                rendered, tokens = tried[len(budget.messages)]
             grammar = _grammar(request.grammar, self._vocab)
         except (ChatTemplateError, ContextOverflowError, GrammarError) as error:
             send(Failed(request.request_id, type(error).__name__, str(error)))
