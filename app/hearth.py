@@ -14,7 +14,7 @@ from app.chat.service import ChatService, model_key
 from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
-from app.hardware.memory_now import process_memory, refresh_memory
+from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
 from app.hardware.offload import OffloadPlan
 from app.library.fit import ModelShape
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
@@ -50,6 +50,8 @@ class Hearth:
     chat: ChatService
     interrupted_on_start: int = 0
     _machine: MachineInfo | None = None
+    # Reads free memory now (plus what would be freed); tests hand in a recorded machine's.
+    read_memory: MemoryReader = refresh_memory
 
     @classmethod
     def open(cls, paths: HearthPaths | None = None) -> Hearth:
@@ -82,7 +84,7 @@ class Hearth:
         return ImportRegistry.in_folder(self.paths.config).paths()
 
     def machine(self) -> MachineInfo:
-        """This computer, probed once per session (memory figures at that moment)."""
+        """This computer, probed once per session; a load reads its memory again."""
         if self._machine is None:
             self._machine = detect_machine()
         return self._machine
@@ -130,9 +132,13 @@ class Hearth:
                 model_path=str(model.path),
             )
 
-        now = refresh_memory(self.machine())
+        machine = self.machine()
+        now = self.read_memory(machine)
         held_ram, held_vram = process_memory(self.engine.host_pid)
-        return plan_with_switch(plan_on, now, held_ram, held_vram)
+        if not held_ram and not held_vram:
+            return plan_on(now), False
+        freed = self.read_memory(machine, add_ram=held_ram, add_vram=held_vram)
+        return plan_with_switch(plan_on, now, freed)
 
 
 def _model_header(path: Path) -> tuple[GGUFHeader, ModelShape]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 
 import psutil
@@ -17,6 +18,9 @@ from app.hardware.machine import GpuDevice, MachineInfo
 from app.hardware.nvidia import detect_nvidia_gpus
 
 _SMI_TIMEOUT_S = 5.0
+
+# refresh_memory's shape: (machine, *, add_ram, add_vram) -> the machine with memory now.
+MemoryReader = Callable[..., MachineInfo]
 
 
 def refresh_memory(machine: MachineInfo, *, add_ram: int = 0, add_vram: int = 0) -> MachineInfo:

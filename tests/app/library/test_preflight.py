@@ -22,6 +22,7 @@ from app.library.fit import FitVerdict, ModelShape, with_headroom
 from app.library.gguf_header import read_gguf_header
 from app.library.preflight import LoadChoice, ModelDoesNotFit, preflight
 from app.paths import hearth_paths
+from tests.support.recorded_machine import use_recorded_machine
 from tests.support.synthetic_gguf import LLAMA_70B, scaled, write_synthetic_llama
 from tests.support.tiny_gguf import write_tiny_llama
 
@@ -130,7 +131,7 @@ def engine_children() -> list[psutil.Process]:
 
 
 def test_hearth_refuses_before_any_engine_starts(hearth: Hearth, huge_model: Path) -> None:
-    hearth._machine = machine(LAPTOP)
+    use_recorded_machine(hearth, machine(LAPTOP))
     model = hearth.resolve_model(str(huge_model))
     before = {child.pid for child in engine_children()}
     with pytest.raises(ModelDoesNotFit):
@@ -149,7 +150,7 @@ def test_a_refused_model_loads_on_the_cpu_when_the_user_insists(
 ) -> None:
     # A real, tiny model and a recorded machine with almost no memory free.
     tiny = write_tiny_llama(tmp_path / "tiny.gguf")
-    hearth._machine = replace(machine(LAPTOP), available_ram=200 * MIB)
+    use_recorded_machine(hearth, replace(machine(LAPTOP), available_ram=200 * MIB))
     model = hearth.resolve_model(str(tiny))
     with pytest.raises(ModelDoesNotFit) as refused:
         hearth.load_request(model, LoadChoice.CHECK)

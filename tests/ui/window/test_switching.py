@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QToolBar
 from app.hardware import MachineInfo, load_machine
 from app.hardware.units import MIB, format_gb
 from app.library.preflight import LoadChoice
+from tests.support.recorded_machine import use_recorded_machine
 from tests.support.synthetic_gguf import LLAMA_70B, LLAMA_300M, scaled, write_synthetic_llama
 from tests.support.tiny_gguf import write_tiny_llama
 from tests.ui.window.conftest import LOAD_TIMEOUT_MS
@@ -179,7 +180,7 @@ def test_a_model_that_cannot_fit_is_refused_before_it_loads(qtbot, models_dir):
     huge = write_synthetic_llama(models / "huge-250B-Q4_0.gguf", HUGE, sparse=True)
     add_models(window, huge)
     laptop = recorded("laptop_cpu_only_16gb")
-    window.hearth._machine = laptop
+    use_recorded_machine(window.hearth, laptop)
     starter = loaded_path(window)
     hosts = engine_hosts()
     host = window.hearth.engine.host_pid
@@ -210,7 +211,9 @@ def test_load_on_cpu_anyway_loads_the_refused_model(qtbot, models_dir):
     tiny = write_tiny_llama(models / "tiny-llama.gguf", name="Tiny Llama")
     add_models(window, tiny)
     # The tiny model is real; the recorded machine has almost no memory to spare.
-    window.hearth._machine = replace(recorded("laptop_cpu_only_16gb"), available_ram=200 * MIB)
+    use_recorded_machine(
+        window.hearth, replace(recorded("laptop_cpu_only_16gb"), available_ram=200 * MIB)
+    )
 
     choose_model(qtbot, window, tiny)
     dialog = refusal_dialog(qtbot, window)
@@ -237,7 +240,7 @@ def test_partly_on_gpu_is_offered_where_a_gpu_exists(qtbot, models_dir):
     tiny = write_tiny_llama(models / "tiny-llama.gguf", name="Tiny Llama")
     add_models(window, tiny)
     gaming = recorded("gaming_rtx3070_8gb_ram32gb")
-    window.hearth._machine = replace(gaming, available_ram=200 * MIB)
+    use_recorded_machine(window.hearth, replace(gaming, available_ram=200 * MIB))
 
     choose_model(qtbot, window, tiny)
     dialog = refusal_dialog(qtbot, window)
