@@ -7,10 +7,12 @@ where things live and how a model is loaded with its saved settings.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.chat.service import ChatService, model_key
+from app.chat.service import ChatService
 from app.engine.engine import Engine
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
@@ -20,15 +22,22 @@ from app.library.fit import ModelShape
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
 from app.library.local_models import LocalModel, list_local_models, resolve_model
+from app.library.model_keys import ModelKeys
 from app.library.models_folder import with_chosen_models_folder
 from app.library.preflight import LoadChoice, preflight
 from app.library.switch_plan import plan_with_switch
 from app.logging_setup import configure_logging
 from app.paths import HearthPaths, hearth_paths
+from app.settings import SettingsFile
 from app.store.conversations import ConversationStore
 from app.store.database import Database
+from app.store.model_rekey import pending_bare_names, rekey_bare_names
 from app.store.model_settings import ModelSettingsStore
 from app.store.writers import writer_lease
+from app.tools.toolbox import ToolBox
+
+if TYPE_CHECKING:
+    from app.tools.mcp.manager import McpManager
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +57,24 @@ class Hearth:
     model_settings: ModelSettingsStore
     engine: Engine
     chat: ChatService
+    settings: SettingsFile  # the one owner of settings.json
+    keys: ModelKeys  # the names models are kept under in the database
     interrupted_on_start: int = 0
     _machine: MachineInfo | None = None
     # Reads free memory now (plus what would be freed); tests hand in a recorded machine's.
     read_memory: MemoryReader = refresh_memory
+    _mcp: McpManager | None = None
+    _mcp_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, paths: HearthPaths | None = None) -> Hearth:
-        paths = with_chosen_models_folder(paths or hearth_paths()).ensure()
+        paths = paths or hearth_paths()
+        settings = SettingsFile(paths.settings_file)
+        paths = with_chosen_models_folder(paths, settings).ensure()
         configure_logging(paths.log_file)
         database = Database.open(paths.database)
+        keys = ModelKeys(paths.models)
+        _settle_bare_model_names(database, paths, keys)
         # Replies this process streams record its writer lease, so another Hearth opening
         # on the same folder (the CLI beside the window) leaves them streaming.
         conversations = ConversationStore(database, writer=writer_lease(paths.database))
@@ -66,15 +83,54 @@ class Hearth:
             log.warning("%d replies were interrupted when Hearth last stopped", interrupted)
         model_settings = ModelSettingsStore(database)
         engine = Engine(log_path=str(paths.logs / "engine.log"))
-        chat = ChatService(conversations, model_settings, engine)
-        return cls(paths, database, conversations, model_settings, engine, chat, interrupted)
+        chat = ChatService(conversations, model_settings, engine, key_of=keys)
+        hearth = cls(
+            paths,
+            database,
+            conversations,
+            model_settings,
+            engine,
+            chat,
+            settings,
+            keys,
+            interrupted,
+        )
+        # Each chat's Python scratch folder lives with the data: its pictures are shown
+        # in the chat for as long as the chat is kept.
+        chat.toolbox = ToolBox(lambda: hearth.mcp, python_scratch=paths.data / "python")
+        return hearth
+
+    @property
+    def mcp(self) -> McpManager:
+        """The MCP servers' client, made on first use (the SDK takes a while to import);
+        its servers start when a chat first offers their tools."""
+        with self._mcp_lock:
+            if self._mcp is None:
+                from app.tools.mcp.manager import McpManager
+
+                self._mcp = McpManager.for_paths(self.paths)
+            return self._mcp
 
     def close(self) -> None:
         self.engine.unload()
+        with self._mcp_lock:
+            mcp, self._mcp = self._mcp, None
+        if mcp is not None:
+            mcp.close()
         self.database.close()
 
     def local_models(self) -> list[LocalModel]:
+        """Walks the models folder: call it off the GUI thread."""
         return list_local_models(self.paths.models, self.imported_models())
+
+    def model_key(self, model_path: str | Path) -> str:
+        """The name ``model_path``'s settings and replies are kept under."""
+        return self.keys(model_path)
+
+    def use_paths(self, paths: HearthPaths) -> None:
+        """From now on use ``paths`` (another models folder was chosen)."""
+        self.paths = paths
+        self.keys.models_dir = paths.models
 
     def resolve_model(self, name_or_path: str) -> LocalModel:
         return resolve_model(name_or_path, self.paths.models, self.imported_models())
@@ -96,7 +152,7 @@ class Hearth:
         ``ModelDoesNotFit`` (with the numbers) for a model that cannot fit, before any
         weights load; ``CPU`` / ``PARTLY_GPU`` load it anyway as the user chose.
         """
-        settings = self.model_settings.get(model_key(str(model.path)))
+        settings = self.model_settings.get(self.model_key(model.path))
         header, shape = _model_header(model.path)
         trained = header.context_length or DEFAULT_CONTEXT
         n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
@@ -139,6 +195,24 @@ class Hearth:
             return plan_on(now), False
         freed = self.read_memory(machine, add_ram=held_ram, add_vram=held_vram)
         return plan_with_switch(plan_on, now, freed)
+
+
+def _settle_bare_model_names(database: Database, paths: HearthPaths, keys: ModelKeys) -> None:
+    """Rows kept under a bare file name (before step 6) move to their model's key.
+
+    Only when some are left to settle: the models folder is walked then, once.
+    """
+    if not pending_bare_names(database):
+        return
+    imported = ImportRegistry.in_folder(paths.config).paths()
+    keys_by_name: dict[str, list[str]] = {}
+    for model in list_local_models(paths.models, imported):
+        keys_by_name.setdefault(model.path.name, []).append(keys(model.path))
+    result = rekey_bare_names(database, keys_by_name)
+    if result.moved or result.copied:
+        log.info("model keys: moved %s, copied %s", result.moved, result.copied)
+    if result.waiting:
+        log.info("model keys: no model on disk for %s yet", ", ".join(result.waiting))
 
 
 def _model_header(path: Path) -> tuple[GGUFHeader, ModelShape]:

@@ -8,6 +8,9 @@ Opens the real main window on a private HEARTH_HOME holding a long conversation
    queued signal the engine worker uses;
 2. the real starter model through the engine.
 
+The synthetic streams are: typical Markdown, a dense worst case (a code block, a list
+and a table every 26 tokens), and a mathematical answer (formulas in every sentence).
+
 A timer asks to run every 5 ms; how late each tick runs is the event loop's delay, the
 lag a person feels. Prints p50, p99 and worst for each, and a baseline with no stream.
 Targets: p99 under 16 ms, worst under 50 ms.
@@ -113,6 +116,25 @@ def typical_pieces() -> list[str]:
 
 
 TYPICAL_PIECES = typical_pieces()
+
+
+def formula_pieces(paragraphs: int = 40) -> list[str]:
+    """A mathematical answer: inline formulas in every sentence, a displayed one per
+    paragraph, split into tokens the way a model writes them, and different in every
+    paragraph, so each is typeset anew (once, when it closes; the tail re-rendered
+    after that reuses the image)."""
+    pieces: list[str] = []
+    for n in range(1, paragraphs + 1):
+        for k in range(4):
+            pieces += ["The ", "sum ", "$\\", "sum", "_{", "i", f"={k}}}", "^", f"{n} ", "i", "$ "]
+            pieces += ["is ", "$\\", "frac", f"{{{n}", f"({n}", "+1)}", "{2", "}$", ", and "]
+            pieces += [f"$x_{{{n}}}", f"^{k + 2}", "$ ", "too. "]
+        pieces += ["\n\n", "$$", "\\int", "_0", f"^{n} ", "x", "^2", "\\,", "dx ", "= "]
+        pieces += ["\\frac", f"{{{n}^3}}", "{3}", "$$", "\n\n"]
+    return pieces
+
+
+FORMULA_PIECES = formula_pieces()
 
 
 def stream_synthetic(
@@ -243,7 +265,11 @@ def main() -> int:
     # 1. Synthetic streams at 1,000 tokens/s from another thread, through the worker's
     # signal: Markdown shaped like a typical long answer, then the dense worst case.
     # Each in a long conversation of its own, so one stream's reply does not weigh on the next.
-    for label, pieces in (("typical", TYPICAL_PIECES), ("dense", SYNTHETIC_PIECES)):
+    for label, pieces in (
+        ("typical", TYPICAL_PIECES),
+        ("dense", SYNTHETIC_PIECES),
+        ("formulas", FORMULA_PIECES),
+    ):
         own = fill_history(hearth, args.messages)
         window.chat.show_conversation(own)
         wait(app, 0.5)

@@ -8,8 +8,10 @@ long. The same is measured for the naive approach, ``setMarkdown(full text)``
 on one QTextBrowser per update. A flat column (ratio near 1) means an update
 costs what arrived, not the size of the message.
 
-Also shown: a message that is one long code block (streams line by line), and
-the known limit of the approach: one huge block with no blank line in it (a
+Also shown: a reply with formulas in every paragraph (each typeset once, when its
+closing delimiter arrives), a message that is one long code block (streams line by
+line; Pygments lexes from the last line it can resume from), and the known limit of
+the approach: one huge block with no blank line in it (a
 giant table or paragraph) is the open tail until it ends, so it is re-rendered
 whole on each update.
 
@@ -45,8 +47,9 @@ _FILLER = (
 _WORDS = _FILLER.split()
 
 
-def generate_markdown(length: int, seed: int = 7) -> str:
-    """Deterministic, reply-like Markdown of at least ``length`` characters."""
+def generate_markdown(length: int, seed: int = 7, *, formulas: bool = False) -> str:
+    """Deterministic, reply-like Markdown of at least ``length`` characters; with
+    ``formulas``, each paragraph ends in an inline formula and display ones recur."""
     rng = random.Random(seed)
     parts: list[str] = []
     size = 0
@@ -57,7 +60,10 @@ def generate_markdown(length: int, seed: int = 7) -> str:
             parts.append(f"## Part {section}")
         if kind in (0, 1, 3, 5):
             sentence = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(30, 70)))
-            parts.append(sentence.capitalize() + ", with **bold** and `code`.")
+            tail = f" and $x_{section}^2 + \\frac{{a}}{{{section + 1}}}$." if formulas else "."
+            parts.append(sentence.capitalize() + ", with **bold** and `code`" + tail)
+            if formulas and section % 3 == 0:
+                parts.append(f"$$\\sum_{{i=1}}^{{{section}}} i = \\frac{{n(n+1)}}{{2}}$$")
         elif kind == 2:
             parts.append("\n".join(f"{n}. Step {n}: {rng.choice(_WORDS)}" for n in range(1, 6)))
         elif kind == 4:
@@ -150,6 +156,8 @@ def main() -> None:
     print(f"{'':<34}{header}{'last/first':>13}")
     print(_row("MessageBody, mixed reply", bench_incremental(app, reply, lengths)))
     print(_row("naive setMarkdown(full), mixed", bench_naive(app, reply, lengths)))
+    with_math = generate_markdown(max(lengths), formulas=True)
+    print(_row("MessageBody, reply with formulas", bench_incremental(app, with_math, lengths)))
     print(_row("MessageBody, one code block", bench_incremental(app, one_code_block, lengths)))
     short = lengths[:2]
     table = bench_incremental(app, one_table, short)

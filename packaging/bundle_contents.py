@@ -48,7 +48,6 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "ruff",
     "importlinter",
     "grimp",
-    "PIL",
     "setuptools",
     "pkg_resources",
     "pip",
@@ -58,6 +57,53 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     # huggingface_hub's optional Xet transfer engine (11 MB): Hearth downloads files
     # itself with HTTP Range requests, and the hub client works without it.
     "hf_xet",
+    # matplotlib is here for mathtext alone (formulas typeset to an image in memory,
+    # ui/render/math_image.py), which draws with its Agg rasteriser: its plotting
+    # interface, tests and every other backend (each would pull in a GUI toolkit or
+    # a PDF/PostScript/SVG writer) stay out. Pillow stays: matplotlib imports it.
+    "matplotlib.pyplot",
+    "matplotlib.pylab",
+    "matplotlib.testing",
+    "matplotlib.tests",
+    "mpl_toolkits",
+    *(
+        f"matplotlib.backends.{name}"
+        for name in (
+            "backend_qt",
+            "backend_qtagg",
+            "backend_qtcairo",
+            "backend_qt5",
+            "backend_qt5agg",
+            "backend_qt5cairo",
+            "qt_compat",
+            "qt_editor",
+            "backend_tkagg",
+            "backend_tkcairo",
+            "_backend_tk",
+            "backend_gtk3",
+            "backend_gtk3agg",
+            "backend_gtk3cairo",
+            "backend_gtk4",
+            "backend_gtk4agg",
+            "backend_gtk4cairo",
+            "_backend_gtk",
+            "backend_wx",
+            "backend_wxagg",
+            "backend_wxcairo",
+            "backend_macosx",
+            "backend_webagg",
+            "backend_webagg_core",
+            "backend_nbagg",
+            "backend_pdf",
+            "backend_pgf",
+            "backend_ps",
+            "backend_svg",
+            "backend_cairo",
+            "backend_mixed",
+            "backend_template",
+            "_backend_pdf_ps",
+        )
+    ),
     # Qt modules the window does not use (it is QtCore, QtGui and QtWidgets, plus
     # QtNetwork's local sockets, which keep one window per data folder).
     "PySide6.Qt3DCore",
@@ -97,6 +143,11 @@ _DROPPED_FILES = re.compile(
             r"|tls|generic|egldeviceintegrations|wayland-graphics-integration-server)/",
             # Framebuffer, VNC and embedded display plugins: not for a desktop session.
             _QT + r"plugins/platforms/[^/]*(eglfs|linuxfb|vnc|vkkhrdisplay|minimalegl)",
+            # matplotlib's data that mathtext never reads: sample data, toolbar images,
+            # the Sphinx directive, and the metrics of the PDF/PostScript core fonts.
+            # Its TrueType fonts (Computer Modern, DejaVu, STIX) and matplotlibrc stay.
+            r"matplotlib/mpl-data/(sample_data|images|plot_directive|fonts/afm"
+            r"|fonts/pdfcorefonts)/",
             # The GTK theme plugin would pull the build machine's GTK stack (cairo, pango,
             # GLib) into the bundle, where it clashes with the user's own GTK; Qt falls
             # back to its own style and the desktop portal for file dialogs.

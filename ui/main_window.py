@@ -1,17 +1,26 @@
 """Hearth's main window: composes the sidebar, the chat and the model bar, and wires them.
 
 Each part is its own widget with its own job; this class only connects them and owns
-the engine worker thread.
+the engine worker thread. Disk and machine work (listing the models folder, imports,
+suggestions, saving the last model) runs on the window's
+:class:`~ui.background.BackgroundRunner`; the results come back on the GUI thread.
+
+Closing never keeps the window on screen: :meth:`MainWindow.closeEvent` asks every
+thread to stop and returns within about a second; :meth:`MainWindow.finish_closing`,
+called once the window is gone (``ui.application``), waits for them, bounded, before
+``Hearth.close`` ends the engine host and closes the database.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,14 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.chat.service import model_key
 from app.engine.protocol import ModelInfo
 from app.hearth import Hearth
 from app.library.catalog import load_catalog
 from app.library.imports import ImportRefusedError, ImportRegistry
+from app.library.local_models import LocalModel
 from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.library.recommend import Suggestion, suggest_downloads
-from app.settings import AppSettings
+from ui.background import BackgroundRunner, error_text
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
 from ui.chat.context_meter import ContextMeter
@@ -41,8 +50,8 @@ from ui.engine_worker import EngineThread
 from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
 from ui.models.drop_import import GgufDropFilter
-from ui.models.tasks import TaskRunner
 from ui.render.links import confirm_and_open_link
+from ui.server_panel import ServerPanel
 from ui.settings import edit_model_settings
 from ui.sidebar import ConversationSidebar
 from ui.system_panel import show_system_panel
@@ -54,6 +63,28 @@ log = logging.getLogger(__name__)
 
 ChooseFile = Callable[[QWidget], str | None]
 
+# How long closeEvent waits for the engine thread to end (a stopped reply, a cancelled
+# load: usually milliseconds); the rest is left to finish_closing, out of sight.
+CLOSE_WAIT_S = 0.5
+# How long finish_closing waits for everything, after the window has gone.
+FINISH_WAIT_S = 15.0
+
+
+@dataclass(frozen=True)
+class ModelListing:
+    """The models on disk, and a friendly name for each key replies carry."""
+
+    models: list[LocalModel]
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    listing: ModelListing
+    first_run: bool  # only the starter model and no chats yet: show the welcome
+    model: str | None  # what to load
+    zoom: int  # the conversation's text size, as the user left it
+
 
 def _choose_gguf(parent: QWidget) -> str | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Open a model", "", "GGUF models (*.gguf)")
@@ -61,11 +92,16 @@ def _choose_gguf(parent: QWidget) -> str | None:
 
 
 class MainWindow(QMainWindow):
+    """Signals: ``models_listed()`` once the model picker shows a fresh listing."""
+
+    models_listed = Signal()
+
     def __init__(self, hearth: Hearth, *, choose_file: ChooseFile = _choose_gguf) -> None:
         super().__init__()
         self.hearth = hearth
         self._choose_file = choose_file
-        self.settings = AppSettings.load(hearth.paths.settings_file)
+        self._models_ticket = 0
+        self._closing_begun = False
         self.setWindowTitle("Hearth")
         self.resize(1100, 760)
 
@@ -81,9 +117,11 @@ class MainWindow(QMainWindow):
         self.models_action.triggered.connect(self.open_models)
         self.addToolBar(toolbar)
         self.models_window: ModelsWindow | None = None
-        self._tasks = TaskRunner(self)
+        self._tasks = BackgroundRunner(self, name="hearth-window")
         self.system_action = toolbar.addAction("System", self.show_system_panel)
         self.system_action.setToolTip("This computer, the engine and where the model runs")
+        self.server_panel = ServerPanel(hearth, self)
+        toolbar.addWidget(self.server_panel)
 
         self.sidebar = ConversationSidebar(hearth.conversations, parent=self)
         self.chat_view = ChatView(self)
@@ -132,9 +170,13 @@ class MainWindow(QMainWindow):
         worker = self.worker
         worker.load_progress.connect(self.model_bar.set_loading)
         worker.loaded.connect(self._loaded)
+        self.server_panel.model_loaded.connect(self._loaded)  # an API request loaded it
+        self.chat_view.zoom_changed.connect(self._save_zoom)
         worker.load_failed.connect(self._load_failed)
         worker.load_refused.connect(self._load_refused)
-        worker.reloading.connect(lambda: self.statusBar().showMessage("Reloading the model…"))
+        # A method of this window, not a lambda: reloading is emitted on the engine's
+        # thread, and only a slot of an object living here is called here (queued).
+        worker.reloading.connect(self._reloading)
         self.model_bar.model_chosen.connect(self.load_model)
         self.model_bar.open_file_requested.connect(self._open_file)
         # Direct: a queued cancel would wait on the worker thread for the load to finish.
@@ -156,22 +198,72 @@ class MainWindow(QMainWindow):
     # Models ------------------------------------------------------------------------------------
 
     def refresh_models(self) -> None:
+        """Lists the models on disk off the GUI thread; the picker follows when it is done."""
+        self._models_ticket += 1
+        ticket = self._models_ticket
+        self._tasks.run(
+            self._list_models,
+            on_done=lambda listing: self._show_models(ticket, listing),
+            on_error=self._models_not_listed,
+        )
+
+    def _list_models(self) -> ModelListing:
+        """On a worker thread: walk the models folder, and name every model's key."""
         models = self.hearth.local_models()
-        self.chat.model_names = {model_key(str(m.path)): m.name for m in models}
-        self.model_bar.set_models(models, self._model_path)
+        names: dict[str, str] = {}
+        for model in models:
+            names[self.hearth.model_key(model.path)] = model.name
+        for model in models:  # replies stored before keys held the repo and path
+            names.setdefault(model.path.name, model.name)
+        return ModelListing(models, names)
+
+    def _show_models(self, ticket: int, listing: ModelListing) -> None:
+        if ticket != self._models_ticket:
+            return  # a newer listing is on its way
+        self.chat.model_names = listing.names
+        self.model_bar.set_models(listing.models, self._model_path)
+        self.models_listed.emit()
+
+    def _models_not_listed(self, error: Exception) -> None:
+        self.statusBar().showMessage(f"Could not list the models: {error_text(error)}")
+
+    @Slot(int)
+    def _save_zoom(self, level: int) -> None:
+        settings = self.hearth.settings
+        self._tasks.run(lambda: settings.update(text_zoom=level), must_finish=True)
 
     def start(self, model: str | None = None) -> None:
-        """Loads ``model``, else the last model used, else the starter model."""
-        models = self.hearth.local_models()
-        if all(m.is_starter for m in models) and not self.hearth.conversations.list_conversations():
-            self._show_welcome()
-        wanted = model or self.settings.last_model
-        if wanted is None or not (Path(wanted).is_file() or model):
-            wanted = str(models[0].path) if models else None
-        if wanted is None:
-            self.statusBar().showMessage("No model yet: open a GGUF file from the model menu.")
-            return
-        self.load_model(wanted)
+        """Loads ``model``, else the last model used, else the starter model.
+
+        The models folder and the settings are read off the GUI thread first.
+        """
+        hearth = self.hearth
+        self._models_ticket += 1
+        ticket = self._models_ticket
+
+        def choose() -> StartChoice:
+            listing = self._list_models()
+            models = listing.models
+            first_run = all(m.is_starter for m in models) and not (
+                hearth.conversations.list_conversations()
+            )
+            settings = hearth.settings.read()
+            wanted = model or settings.last_model
+            if wanted is None or not (Path(wanted).is_file() or model):
+                wanted = str(models[0].path) if models else None
+            return StartChoice(listing, first_run, wanted, settings.text_zoom)
+
+        def begin(choice: StartChoice) -> None:
+            self._show_models(ticket, choice.listing)
+            self.chat_view.set_zoom(choice.zoom)
+            if choice.first_run:
+                self._show_welcome()
+            if choice.model is None:
+                self.statusBar().showMessage("No model yet: open a GGUF file from the model menu.")
+                return
+            self.load_model(choice.model)
+
+        self._tasks.run(choose, on_done=begin, on_error=self._models_not_listed)
 
     def load_model(self, path: str, choice: LoadChoice = LoadChoice.CHECK) -> None:
         self._loading_path = path
@@ -187,7 +279,7 @@ class MainWindow(QMainWindow):
     def _loaded(self, info: ModelInfo) -> None:
         self._model_path = info.model_path
         self.model_bar.set_loading(None)
-        self.refresh_models()
+        self.refresh_models()  # the picker lists it once the folder has been walked
         self.model_bar.show_current(info.model_path)
         self.model_bar.set_backend(f"on {info.backend}")
         self.model_bar.backend_label.setToolTip(info.system_info)
@@ -195,7 +287,8 @@ class MainWindow(QMainWindow):
         self.chat.set_context_size(info.n_ctx)
         self.chat.set_model_features(info)
         self._show_instructions()
-        name = self.chat.model_names.get(model_key(info.model_path), Path(info.model_path).stem)
+        key = self.hearth.model_key(info.model_path)
+        name = self.chat.model_names.get(key, Path(info.model_path).stem)
         # How Hearth adapted the template, said once per load: in the chat, the status
         # line and the model picker's tooltip.
         note = info.template_note
@@ -204,14 +297,18 @@ class MainWindow(QMainWindow):
         ready = f"{name} ready on {info.backend} in {info.load_seconds:.1f} s"
         said = " ".join(part for part in (info.switch_note, note) if part)
         self.statusBar().showMessage(f"{ready}. {said}" if said else ready, 15000 if said else 8000)
-        self.settings.last_model = info.model_path
-        self.settings.save(self.hearth.paths.settings_file)
+        settings = self.hearth.settings
+        self._tasks.run(lambda: settings.update(last_model=info.model_path), must_finish=True)
 
     def _load_failed(self, message: str, cancelled: bool) -> None:
         self.model_bar.set_loading(None)
         self.model_bar.show_current(self._model_path)
         self.chat.model_ready = self._model_path is not None
         self.statusBar().showMessage(message, 0 if not cancelled else 5000)
+
+    @Slot()
+    def _reloading(self) -> None:
+        self.statusBar().showMessage("Reloading the model…")
 
     def _load_refused(self, refusal: ModelDoesNotFit) -> None:
         """Nothing loaded: show the numbers and load only if the user picks a way."""
@@ -243,8 +340,8 @@ class MainWindow(QMainWindow):
 
         self._tasks.run(
             suggest,
-            lambda result: self.welcome.show_suggestions(*result),
-            lambda error: self.welcome.show_suggestions([], str(error)),
+            on_done=lambda result: self.welcome.show_suggestions(*result),
+            on_error=lambda error: self.welcome.show_suggestions([], error_text(error)),
         )
 
     def _start_chatting(self) -> None:
@@ -265,7 +362,7 @@ class MainWindow(QMainWindow):
             from ui.models.page import ModelsPage
             from ui.models.window import ModelsWindow
 
-            library = ModelLibrary(self.hearth.paths)
+            library = ModelLibrary(self.hearth.paths, settings=self.hearth.settings)
             page = ModelsPage(library, self.hearth.machine)
             page.library_changed.connect(self.refresh_models)
             page.models_folder_changed.connect(self._models_folder_changed)
@@ -278,10 +375,10 @@ class MainWindow(QMainWindow):
     def import_files(self, paths: list[str]) -> None:
         """Imports GGUF files where they lie (dropped on the window) and lists them."""
 
-        registry = ImportRegistry.in_folder(self.hearth.paths.config)
-        models_dir = self.hearth.paths.models
+        config, models_dir = self.hearth.paths.config, self.hearth.paths.models
 
         def work() -> list[str]:
+            registry = ImportRegistry.in_folder(config)
             problems = []
             for path in paths:
                 try:
@@ -297,19 +394,24 @@ class MainWindow(QMainWindow):
             names = ", ".join(Path(p).name for p in paths)
             self.statusBar().showMessage(" ".join(problems) or f"Imported {names}", 8000)
 
-        self._tasks.run(work, done, lambda error: self.statusBar().showMessage(str(error)))
+        self._tasks.run(
+            work,
+            on_done=done,
+            on_error=lambda error: self.statusBar().showMessage(error_text(error)),
+            must_finish=True,
+        )
 
     def _models_folder_changed(self, folder: str) -> None:
         assert self.models_window is not None
-        self.hearth.paths = self.models_window.page.library.paths
-        self.settings.models_dir = folder  # saved with the window's settings from now on
+        # The library has saved the choice (app.settings owns the file); use it from now on.
+        self.hearth.use_paths(self.models_window.page.library.paths)
         self.refresh_models()
 
     def edit_settings(self) -> None:
         path = self._model_path
         if path is None:
             return
-        key = model_key(path)
+        key = self.hearth.model_key(path)
         before = self.hearth.model_settings.get(key)
         info = self.hearth.engine.info
         trained = info.n_ctx_train if info else 4096
@@ -328,7 +430,7 @@ class MainWindow(QMainWindow):
             self.load_model(path)
 
     def _show_instructions(self) -> None:
-        key = model_key(self._model_path) if self._model_path else ""
+        key = self.hearth.model_key(self._model_path) if self._model_path else ""
         self.chat_view.set_instructions(self.hearth.model_settings.get(key).system_prompt)
 
     # Conversations ---------------------------------------------------------------------------
@@ -363,10 +465,50 @@ class MainWindow(QMainWindow):
     # Closing ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.models_window is not None:
-            self.models_window.page.shutdown()  # a running download pauses, kept for next time
-            self.models_window.deleteLater()
-        self._tasks.shutdown()
-        self.sidebar.stop_background_work()
-        self.engine_thread.shutdown()
+        """Closes at once: every thread is asked to stop, none is waited for here but the
+        engine's, for at most ``CLOSE_WAIT_S``; :meth:`finish_closing` does the waiting."""
+        self._begin_closing()
+        self.engine_thread.thread.wait(int(CLOSE_WAIT_S * 1000))
         super().closeEvent(event)
+
+    def _begin_closing(self) -> None:
+        """Never blocks: stop the reply and any load, pause the download, drop the jobs."""
+        if self._closing_begun:
+            return
+        self._closing_begun = True
+        if self.models_window is not None:
+            self.models_window.page.begin_shutdown()  # a download pauses, kept for next time
+            self.models_window.hide()
+        self._tasks.abort_all()
+        self.server_panel.begin_shutdown()
+        self.sidebar.stop_background_work(0)
+        self.worker.stop_reply()
+        self.worker.cancel_load()
+        self.engine_thread.thread.quit()
+
+    def finish_closing(self, timeout_s: float = FINISH_WAIT_S) -> bool:
+        """After the window has closed, before ``Hearth.close``: wait for the threads.
+
+        Bounded by ``timeout_s`` in all; True when every one has ended. Whatever is left
+        (a job stuck on the network) runs on a daemon thread and ends with the process;
+        ``Hearth.close`` ends the engine host either way.
+        """
+        self._begin_closing()
+        deadline = time.monotonic() + timeout_s
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        ended = True
+        if self.models_window is not None:
+            ended = self.models_window.page.finish_shutdown(left()) and ended
+            self.models_window.deleteLater()
+            self.models_window = None
+        ended = self._tasks.wait(left(), aborted_too=False) and ended  # the writes
+        ended = self.sidebar.stop_background_work(int(left() * 1000)) and ended
+        ended = self.server_panel.finish_shutdown(left()) and ended
+        self.engine_thread.thread.wait(int(left() * 1000))
+        # What the threads said before they ended (the stopped reply's end, say) is
+        # handled now, while the database is still open.
+        QCoreApplication.sendPostedEvents()
+        return self.engine_thread.thread.isFinished() and ended

@@ -1,16 +1,24 @@
-"""The toolbar's model area: which model is loaded, on what, and loading progress."""
+"""The toolbar's model area: which model is loaded, on what, and loading progress.
+
+With more than :data:`SEARCH_AFTER` models the picker takes typing: a few letters of
+any part of a model's name narrow the list to the models that contain them, and Enter
+or a click loads the one picked.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -18,6 +26,9 @@ from app.library.local_models import LocalModel
 
 OPEN_FILE = "__open_file__"
 PICKER_TIP = "The model to chat with"
+# Models the picker lists before it also takes typing to search.
+SEARCH_AFTER = 5
+SEARCH_HINT = "Type to search models"
 
 
 class ModelBar(QWidget):
@@ -42,6 +53,7 @@ class ModelBar(QWidget):
         self.progress.setFixedWidth(160)
         self.progress.setFormat("Loading %p%")
         self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Cancel loading")
         self.settings_button = QPushButton("Instructions && settings…", self)
         self.settings_button.setToolTip("Custom instructions, sampling and context for this model")
         layout = QHBoxLayout(self)
@@ -56,12 +68,23 @@ class ModelBar(QWidget):
         self.progress.hide()
         self.cancel_button.hide()
         self._current_path: str | None = None
+        # What typing searches: the picker's labels. A model of its own, because a
+        # completer on the combo box's own model activates the wrong row when it
+        # matches inside names (Qt maps the filtered row straight back).
+        self._labels = QStringListModel(self)
+        self._highlighted = ""
         self.picker.activated.connect(self._activated)
         self.cancel_button.clicked.connect(self.cancel_load_requested)
         self.settings_button.clicked.connect(self.settings_requested)
 
+    @property
+    def searchable(self) -> bool:
+        """Whether the picker takes typing (there are more than a few models)."""
+        return self.picker.isEditable()
+
     def set_models(self, models: list[LocalModel], current: str | None) -> None:
         self.picker.blockSignals(True)
+        self._set_searchable(len(models) > SEARCH_AFTER)
         self.picker.clear()
         for model in models:
             label = model.name + (" (starter)" if model.is_starter else "")
@@ -71,6 +94,8 @@ class ModelBar(QWidget):
             self.picker.addItem(Path(current).stem, current)
         self.picker.insertSeparator(self.picker.count())
         self.picker.addItem("Open a GGUF file…", OPEN_FILE)
+        labels = [self.picker.itemText(i) for i in range(self.picker.count())]
+        self._labels.setStringList([label for label in labels if label])
         self.picker.blockSignals(False)
         self.show_current(current)
 
@@ -91,10 +116,80 @@ class ModelBar(QWidget):
 
     def set_template_note(self, note: str) -> None:
         """Adds to the picker's tooltip how Hearth adapted the loaded model's template."""
-        self.picker.setToolTip(f"{PICKER_TIP}\n\n{note}" if note else PICKER_TIP)
+        tip = f"{PICKER_TIP}\n{SEARCH_HINT}" if self.searchable else PICKER_TIP
+        self.picker.setToolTip(f"{tip}\n\n{note}" if note else tip)
 
     def set_backend(self, text: str) -> None:
         self.backend_label.setText(text)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange:
+            self._name_toolbar_overflow()
+        return super().event(event)
+
+    def _name_toolbar_overflow(self) -> None:
+        """The toolbar this bar sits in shows an unnamed » button when the window is
+        narrow; screen readers get a name for it."""
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QToolBar):
+            widget = widget.parentWidget()
+        if widget is not None:
+            for button in widget.findChildren(QToolButton, "qt_toolbar_ext_button"):
+                button.setAccessibleName("More toolbar buttons")
+
+    def _set_searchable(self, searchable: bool) -> None:
+        if searchable == self.picker.isEditable():
+            return
+        self.picker.setEditable(searchable)
+        if not searchable:
+            return
+        self.picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        edit = self.picker.lineEdit()
+        assert edit is not None  # an editable combo box has one
+        edit.setPlaceholderText(SEARCH_HINT)
+        edit.setAccessibleName("Search models")
+        edit.editingFinished.connect(self._restore_text)
+        completer = QCompleter(self._labels, self.picker)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        # The row the user moved to or clicked. On Enter, the completer in a combo box's
+        # line edit reports a row of the unfiltered list when it matched inside names,
+        # so the one it last highlighted is what counts.
+        completer.highlighted[str].connect(self._highlight)  # type: ignore[index]
+        completer.activated[str].connect(self._picked)  # type: ignore[index]
+        edit.textEdited.connect(lambda _text: self._highlight(""))
+        edit.returnPressed.connect(self._first_match)
+        # On the line edit, not the combo box: the combo box would pick a row itself.
+        edit.setCompleter(completer)
+        self.picker.setToolTip(f"{self.picker.toolTip()}\n{SEARCH_HINT}")
+
+    def _highlight(self, label: str) -> None:
+        self._highlighted = label
+
+    def _picked(self, label: str) -> None:
+        """A model chosen from the search results."""
+        label = self._highlighted or label
+        self._highlighted = ""
+        index = self.picker.findText(label, Qt.MatchFlag.MatchExactly)
+        if index >= 0 and index != self.picker.currentIndex():
+            self.picker.setCurrentIndex(index)
+            self._activated(index)
+
+    def _first_match(self) -> None:
+        """Enter on typed text that names no model exactly: the first model it matches."""
+        typed = self.picker.currentText().strip().lower()
+        if not typed or self.picker.findText(self.picker.currentText()) >= 0:
+            return
+        for label in self._labels.stringList():
+            if typed in label.lower():
+                self._picked(label)
+                return
+
+    def _restore_text(self) -> None:
+        """Typing that picked nothing goes back to the model in use."""
+        if self.picker.findText(self.picker.currentText(), Qt.MatchFlag.MatchExactly) < 0:
+            self.show_current(self._current_path)
 
     def _activated(self, index: int) -> None:
         data = self.picker.itemData(index)

@@ -1,10 +1,12 @@
 """The window's look: a few rules on top of the system style, in the system's colours.
 
-Colours come from the palette, so light and dark mode both follow the system.
+Colours come from the palette, so light and dark mode both follow the system; the one
+fixed colour is the red edge of an error notice, which reads on both.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 STYLE = """
@@ -12,11 +14,36 @@ QFrame#userMessage { background: palette(alternate-base); border-radius: 10px; m
 QFrame#assistantMessage { margin: 4px 12px; }
 QLabel#stats, QLabel#backend { color: palette(placeholder-text); }
 QLabel#status { color: palette(link); }
+QLabel#errorNotice {
+    background: palette(alternate-base); border: 1px solid palette(mid);
+    border-left: 4px solid #d9534f; border-radius: 4px; padding: 6px 10px;
+}
 QLabel#instructions, QLabel#templateNote { color: palette(placeholder-text); }
 QLabel#emptyState { color: palette(placeholder-text); }
 QPlainTextEdit { border-radius: 8px; padding: 6px; }
 """
 
 
+class _PaletteFollower(QObject):
+    """Applies the style sheet again when the application's palette changes (the
+    desktop switched between light and dark): a style sheet reads ``palette(...)``
+    colours once, when it is applied."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ApplicationPaletteChange
+            and watched is QApplication.instance()
+        ):
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.setStyleSheet("")
+                app.setStyleSheet(STYLE)
+        return False
+
+
 def apply_style(app: QApplication) -> None:
     app.setStyleSheet(STYLE)
+    if app.findChild(_PaletteFollower) is None:
+        follower = _PaletteFollower(app)
+        follower.setObjectName("paletteFollower")
+        app.installEventFilter(follower)

@@ -5,17 +5,16 @@ machine in :func:`describe_machine`'s words, the backends the installed llama.cp
 build has, and for the loaded model the load plan's reason and the backend it really
 runs on (they differ when a GPU load failed and the engine fell back to the CPU).
 
-The machine is probed afresh on a background thread (a few tenths of a second, more
-where a GPU is queried), so the panel opens at once and fills in when the answer comes.
+The machine is probed afresh on the panel's :class:`~ui.background.BackgroundRunner` (a
+few tenths of a second, more where a GPU is queried), so the panel opens at once and
+fills in when the answer comes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.engine.protocol import ModelInfo
 from app.hardware import EngineBuild, MachineInfo, describe_machine, detect_machine
 from app.hardware.describe import backend_label
+from ui.background import BackgroundRunner, error_text
 
 Probe = Callable[[], MachineInfo]
 LOOKING = "Looking at this computer…"
@@ -69,10 +69,6 @@ def model_text(info: ModelInfo | None) -> str:
         f"Loaded in:    {info.load_seconds:.1f} s",
     ]
     return "\n".join(lines)
-
-
-class _ProbeResult(QObject):
-    ready = Signal(object)
 
 
 def _text_box(text: str, parent: QWidget) -> QPlainTextEdit:
@@ -128,29 +124,19 @@ class SystemPanel(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 620)
 
-        self._result = _ProbeResult(self)
-        self._result.ready.connect(self._show_machine)
-        threading.Thread(
-            target=self._probe, args=(probe, self._result), name="hearth-system-probe", daemon=True
-        ).start()
+        self._runner = BackgroundRunner(self, max_threads=1, name="hearth-system-probe")
+        self._runner.run(probe, on_done=self._show_machine, on_error=self._show_failure)
 
-    @staticmethod
-    def _probe(probe: Probe, result: _ProbeResult) -> None:
-        try:
-            machine: object = probe()
-        except Exception as error:  # the panel says so rather than staying blank
-            machine = error
-        with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
-            result.ready.emit(machine)
+    def _show_machine(self, machine: MachineInfo) -> None:
+        self.machine = machine
+        self.machine_box.setPlainText(describe_machine(machine))
+        self.engine_box.setPlainText(engine_text(machine.engine))
+        self.machine_shown.emit()
 
-    def _show_machine(self, machine: object) -> None:
-        if isinstance(machine, MachineInfo):
-            self.machine = machine
-            self.machine_box.setPlainText(describe_machine(machine))
-            self.engine_box.setPlainText(engine_text(machine.engine))
-        else:
-            self.machine_box.setPlainText(f"Could not look at this computer: {machine}")
-            self.engine_box.setPlainText("")
+    def _show_failure(self, error: Exception) -> None:
+        # The panel says so rather than staying blank.
+        self.machine_box.setPlainText(f"Could not look at this computer: {error_text(error)}")
+        self.engine_box.setPlainText("")
         self.machine_shown.emit()
 
     def text(self) -> str:

@@ -5,6 +5,12 @@ it starts, with status "streaming", and its text (answer and thinking) is writte
 again whenever new text has come and half a second has passed since the last write, so
 a crash of anything loses at most the last half second of text.
 Whatever happens to the engine, the partial reply is kept.
+
+With tools on, a reply goes in rounds: the model answers; when its answer ends with
+tool calls, that assistant turn is stored with its calls, each call is answered by a
+tool message (asked about, run or declined: ``app.chat.tool_loop``), and the model goes
+again with the results in its prompt, up to ``max_tool_rounds`` times. Every turn and
+result is part of the conversation, so regenerate and edit see the same path.
 """
 
 from __future__ import annotations
@@ -14,27 +20,56 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, cast
 
 from app.chat.prompt import prompt_messages
+from app.chat.tool_loop import (
+    CallRunner,
+    ReplyControl,
+    grammar_tools,
+    own_output_tools,
+    stored_calls,
+    untrusted_in_turn,
+)
 from app.engine.engine import Engine
 from app.engine.errors import EngineCrashed, EngineError
+from app.engine.families import Family, tool_call_format
 from app.engine.protocol import GenerationStats, SamplingParams
+from app.engine.scheduler import Scheduler
+from app.engine.tool_calls import ToolCall
+from app.library.model_keys import model_key as library_model_key
 from app.store.conversations import ConversationStore
 from app.store.model_settings import ModelSettingsStore
 from app.store.records import Message, ModelSettings
+from app.tools.approval import ApprovalPolicy, ApprovalRequest, Decision
+from app.tools.base import ToolResult
+from app.tools.grammar import call_grammar
+from app.tools.registry import ToolRegistry
+from app.tools.toolbox import ToolBox, ToolSet, parse_names
 
 log = logging.getLogger(__name__)
 
 # Streaming replies are written to disk at least this often, in seconds.
 FLUSH_SECONDS = 0.5
+# Rounds of tool calls one reply may run before Hearth stops the model.
+MAX_TOOL_ROUNDS = 8
+
+ToolChoice = Literal["auto", "required"]
 
 
 @dataclass(frozen=True)
 class ReplyResult:
+    """message: the reply's last assistant turn. stats: that turn's figures. turns: every
+    message the reply stored, in order (assistant turns and tool results). note: what
+    the user should know beyond the reply (tools that could not be had, the limit of
+    tool rounds reached), or None."""
+
     message: Message
     stats: GenerationStats | None
     error: str | None = None
+    turns: tuple[Message, ...] = ()
+    note: str | None = None
 
     @property
     def dropped_messages(self) -> int:
@@ -51,15 +86,39 @@ class ChatOptions:
     # Thinking on/off and effort; None keeps the chat's, then the model's, setting.
     thinking: bool | None = None
     effort: str | None = None
+    # The tools offered, by name (app.tools.toolbox: calculator, clock, python, an MCP
+    # server, SERVER__TOOL); None keeps the chat's, then the model's, setting; () none.
+    tools: tuple[str, ...] | None = None
+    # "required": the reply's first round must be a tool call; None: the model's setting.
+    tool_choice: ToolChoice | None = None
+    # The prompt carries content that is not the user's (a document): no tool call of
+    # this reply runs without asking.
+    untrusted_context: bool = False
+
+
+def _deny(_request: ApprovalRequest) -> Decision:
+    return Decision.DENY
 
 
 @dataclass
 class StreamCallbacks:
+    """What a reply reports while it runs, all on the thread that called the service.
+
+    on_started: each assistant turn, when it is stored (empty) and begins; a reply with
+    tool calls has one per round. on_tool_call: a call, as soon as the model has written
+    it. on_tool_result: the call's result once it ran, or why it did not. approve: asks
+    the user about a call and returns their decision; it may block until they answer.
+    Without one, every call that needs a yes is declined.
+    """
+
     on_text: Callable[[str], None] = lambda text: None
     on_thinking: Callable[[str], None] = lambda text: None
     on_started: Callable[[Message], None] = lambda message: None
     on_prompt: Callable[[int, int], None] = lambda tokens, dropped: None
     on_reload: Callable[[], None] = lambda: None
+    on_tool_call: Callable[[ToolCall], None] = lambda call: None
+    on_tool_result: Callable[[ToolCall, ToolResult], None] = lambda call, result: None
+    approve: Callable[[ApprovalRequest], Decision] = _deny
 
 
 def sampling_from(settings: ModelSettings) -> SamplingParams:
@@ -83,19 +142,32 @@ class ChatService:
         model_settings: ModelSettingsStore,
         engine: Engine,
         clock: Callable[[], float] = time.monotonic,
+        key_of: Callable[[str], str] | None = None,
+        toolbox: ToolBox | None = None,
+        max_tool_rounds: int = MAX_TOOL_ROUNDS,
     ) -> None:
         self.conversations = conversations
         self.model_settings = model_settings
         self.engine = engine
         self._clock = clock
+        # The key a model file's settings and replies are kept under; Hearth passes one
+        # that knows the models folder (see app.library.model_keys).
+        self._key_of = key_of or model_key
+        # Replies wait their turn with the API server's (app.engine.scheduler).
+        self._scheduler = Scheduler.of(engine)
+        self._control: ReplyControl | None = None  # this service's reply, for Stop
+        # The tools chats can switch on, and what the user allowed in each chat.
+        self.toolbox = toolbox or ToolBox()
+        self.approvals = ApprovalPolicy()
+        self.max_tool_rounds = max_tool_rounds
 
     @property
     def model_name(self) -> str | None:
         info = self.engine.info
         request = self.engine.load_request
         if info:
-            return model_key(info.model_path)
-        return model_key(request.model_path) if request else None
+            return self._key_of(info.model_path)
+        return self._key_of(request.model_path) if request else None
 
     def send(
         self,
@@ -118,6 +190,8 @@ class ChatService:
     ) -> ReplyResult:
         """A new version of a reply; the earlier versions are kept."""
         old = self.conversations.get_message(assistant_message_id)
+        if old.role != "assistant":
+            raise ValueError("only a reply can be regenerated")
         if old.parent_id is None:
             raise ValueError("a reply always follows a message")
         parent = self.conversations.get_message(old.parent_id)
@@ -162,9 +236,33 @@ class ChatService:
             switches["reasoning_effort"] = effort
         return switches
 
+    def tool_names(
+        self, conversation_id: int | None, options: ChatOptions | None = None
+    ) -> tuple[str, ...]:
+        """The tools a reply offers: this call's, else the chat's, else the model's."""
+        if options is not None and options.tools is not None:
+            return options.tools
+        if conversation_id is not None:
+            chosen = parse_names(self.conversations.get_conversation(conversation_id).tools)
+            if chosen is not None:
+                return chosen
+        return parse_names(self.model_settings.get(self.model_name or "").tools) or ()
+
+    def tool_choice(self, options: ChatOptions | None = None) -> ToolChoice:
+        """Whether a reply's first round must be a tool call ("required"): this call's
+        choice, else the model's setting, else "auto"."""
+        if options is not None and options.tool_choice is not None:
+            return options.tool_choice
+        saved = self.model_settings.get(self.model_name or "").tool_choice
+        return "required" if saved == "required" else "auto"
+
     def stop(self) -> None:
-        """Stops the reply in progress; what was written is kept. Any thread."""
-        self.engine.cancel()
+        """Stops the reply in progress, between rounds of tool calls too; what was
+        written is kept. A call already running finishes (within its tool's time limit);
+        calls not yet run are not run. Any thread."""
+        control = self._control
+        if control is not None:
+            control.stop()
 
     def _reply(
         self,
@@ -173,11 +271,9 @@ class ChatService:
         callbacks: StreamCallbacks,
         options: ChatOptions | None,
     ) -> ReplyResult:
+        control = self._control = ReplyControl()
         model = self.model_name
         settings = self.model_settings.get(model or "")
-        history = self.conversations.active_path(conversation_id)
-        # The leaf may not be the parent yet (a new version of an older turn).
-        history = _path_to(history, parent, self.conversations)
         system_prompt = settings.system_prompt
         sampling = sampling_from(settings)
         if options is not None and options.system_prompt is not None:
@@ -185,14 +281,91 @@ class ChatService:
         if options is not None and options.max_tokens is not None:
             sampling = replace(sampling, max_tokens=options.max_tokens)
         switches = self.template_switches(conversation_id, options)
-        messages = prompt_messages(system_prompt, history)
+        names = self.tool_names(conversation_id, options)
+        tools = self.toolbox.tool_set(names, conversation_id) if names else ToolSet(ToolRegistry())
+        notes = list(tools.problems)
+        required = bool(tools) and self.tool_choice(options) == "required"
+        runner = CallRunner(
+            self.conversations,
+            self.approvals,
+            control,
+            approve=callbacks.approve,
+            on_result=callbacks.on_tool_result,
+        )
+        turns: list[Message] = []
+        for round_number in range(self.max_tool_rounds + 1):
+            # The leaf may not be the parent yet (a new version of an older turn).
+            history = _path_to(
+                self.conversations.active_path(conversation_id), parent, self.conversations
+            )
+            round_options = dict(switches)
+            grammar = settings.grammar or None
+            if tools:
+                round_options["tools"] = tools.registry.specs()
+                if required and round_number == 0:
+                    grammar = self._call_grammar(tools)
+            result, calls = self._generate_turn(
+                conversation_id,
+                parent,
+                prompt_messages(system_prompt, history),
+                sampling,
+                round_options,
+                grammar,
+                callbacks,
+                control,
+            )
+            turns.append(result.message)
+            if result.error is not None or not calls or control.stopped:
+                return replace(result, turns=tuple(turns), note=_joined(notes))
+            untrusted = (options is not None and options.untrusted_context) or untrusted_in_turn(
+                history, own_output_tools(tools.registry)
+            )
+            last_round = round_number == self.max_tool_rounds
+            limit = _round_limit_note(self.max_tool_rounds) if last_round else None
+            answered = runner.run_calls(
+                result.message, calls, tools.registry, untrusted=untrusted, skip_all=limit
+            )
+            turns += answered
+            if limit is not None:
+                notes.append(limit)
+            if limit is not None or control.stopped:
+                return replace(result, turns=tuple(turns), note=_joined(notes))
+            parent = answered[-1]
+        raise AssertionError("unreachable: the last round returns")
+
+    def _call_grammar(self, tools: ToolSet) -> str:
+        """The grammar of "the reply is one call to one of these tools"."""
+        info = self.engine.info
+        family = cast("Family | None", info.family if info else None)
+        return call_grammar(grammar_tools(tools.registry), tool_call_format(family))
+
+    def _generate_turn(
+        self,
+        conversation_id: int,
+        parent: Message,
+        messages: list[dict[str, Any]],
+        sampling: SamplingParams,
+        switches: dict[str, Any],
+        grammar: str | None,
+        callbacks: StreamCallbacks,
+        control: ReplyControl,
+    ) -> tuple[ReplyResult, list[ToolCall]]:
+        """One assistant turn, stored as it streams; the calls it ended with (none when
+        it failed or was stopped)."""
+        model = self.model_name
         reply = self.conversations.add_message(
             conversation_id, parent.id, "assistant", "", model=model, status="streaming"
         )
         if model:
             self.conversations.set_conversation_model(conversation_id, model)
+        ticket = control.new_ticket()
         callbacks.on_started(reply)
         writer = _ReplyWriter(self.conversations, reply.id, self._clock)
+        calls: list[ToolCall] = []
+
+        def on_tool_call(call: ToolCall) -> None:
+            calls.append(call)
+            callbacks.on_tool_call(call)
 
         def on_text(text: str) -> None:
             writer.append(text)
@@ -203,26 +376,28 @@ class ChatService:
             callbacks.on_thinking(text)
 
         try:
-            stats = self.engine.generate(
+            stats = self._scheduler.generate(
                 messages,
                 sampling,
                 on_text,
                 on_prompt=callbacks.on_prompt,
                 on_reload=callbacks.on_reload,
                 on_thinking=on_thinking,
+                on_tool_call=on_tool_call,
                 options=switches,
-                grammar=settings.grammar or None,
+                grammar=grammar,
+                ticket=ticket,
             )
         except EngineCrashed as error:
             self.engine.forget_crashed()
             message = f"{error}. The reply so far is kept; send again to reload the model."
             writer.finish("error", error=message)
-            return ReplyResult(self.conversations.get_message(reply.id), None, message)
+            return ReplyResult(self.conversations.get_message(reply.id), None, message), []
         except EngineError as error:
             writer.finish("error", error=str(error))
-            return ReplyResult(self.conversations.get_message(reply.id), None, str(error))
+            return ReplyResult(self.conversations.get_message(reply.id), None, str(error)), []
         except Exception as error:  # the store failed under the reply (disk full, I/O)
-            self.engine.cancel()  # never leave the model writing to nobody
+            ticket.cancel()  # never leave the model writing to nobody
             message = f"The reply could not be saved: {error}"
             log.exception("reply failed")
             with contextlib.suppress(Exception):
@@ -234,13 +409,15 @@ class ChatService:
                 status="error",
                 error=message,
             )
-            return ReplyResult(shown, None, message)
+            return ReplyResult(shown, None, message), []
         except BaseException:
             writer.finish("interrupted")
             raise
-        status = "stopped" if stats.finish_reason == "cancelled" else "complete"
-        writer.finish(status, stats=stats)
-        return ReplyResult(self.conversations.get_message(reply.id), stats)
+        stopped = stats.finish_reason == "cancelled" or control.stopped
+        if stopped:
+            calls = []  # never run a call from a reply the user stopped
+        writer.finish("stopped" if stopped else "complete", stats=stats, calls=calls)
+        return ReplyResult(self.conversations.get_message(reply.id), stats), calls
 
 
 class _ReplyWriter:
@@ -294,7 +471,12 @@ class _ReplyWriter:
             self._last_flush = self._clock()
 
     def finish(
-        self, status: str, *, stats: GenerationStats | None = None, error: str | None = None
+        self,
+        status: str,
+        *,
+        stats: GenerationStats | None = None,
+        error: str | None = None,
+        calls: list[ToolCall] | None = None,
     ) -> None:
         fields: dict[str, object] = {
             "content": self.text,
@@ -304,6 +486,8 @@ class _ReplyWriter:
         }
         if error is not None:
             fields["error"] = error
+        if calls:
+            fields["tool_calls"] = stored_calls(calls)
         if stats is not None and stats.prompt_tokens:  # zero when a cancel cut it short
             fields.update(
                 prompt_tokens=stats.prompt_tokens,
@@ -312,6 +496,18 @@ class _ReplyWriter:
                 tokens_per_s=stats.tokens_per_s,
             )
         self._conversations.update_message(self._message_id, **fields)  # type: ignore[arg-type]
+
+
+def _joined(notes: list[str]) -> str | None:
+    return " ".join(notes) if notes else None
+
+
+def _round_limit_note(rounds: int) -> str:
+    plural = "s" if rounds != 1 else ""
+    return (
+        f"Hearth stopped the model after {rounds} round{plural} of tool calls in one reply;"
+        " the calls it asked for next did not run. Send a message to let it go on."
+    )
 
 
 def _path_to(path: list[Message], parent: Message, store: ConversationStore) -> list[Message]:
@@ -325,8 +521,11 @@ def _path_to(path: list[Message], parent: Message, store: ConversationStore) -> 
     return list(reversed(chain))
 
 
-def model_key(model_path: str) -> str:
-    """The name settings are kept under: the file name, which survives moving the folder."""
-    from pathlib import PurePath
+def model_key(model_path: str, models_dir: Path | None = None) -> str:
+    """The name a model's settings and replies are kept under, for models folder ``models_dir``.
 
-    return PurePath(model_path).name
+    A file in the folder: its path there (``owner/repo/file.gguf``); the starter model:
+    its file name; any other file: its absolute path (see :mod:`app.library.model_keys`).
+    With a :class:`~app.hearth.Hearth`, ``hearth.model_key(path)`` knows the folder.
+    """
+    return library_model_key(model_path, models_dir)

@@ -7,6 +7,11 @@ The answer alone goes to stdout; the model's thinking goes to stderr before it (
 a terminal, or not at all with ``--hide-thinking``), with the status lines. ``--system``,
 ``--max-tokens``, ``--think`` and ``--effort`` apply to every message of this run; a
 switch the model's template does not offer is reported in one line and ignored.
+
+``--tools calculator,clock,python,SERVER`` offers tools (an MCP server's name offers all
+its tools); ``--tool-choice required`` makes each reply begin with a call. Calls and
+results are shown on stderr; a call that needs the user's say asks on the terminal
+(see ``app.cli.tool_prompt``), and is declined when stdin is not a terminal.
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from pathlib import Path
 
 from app.chat.service import ChatOptions, ReplyResult, StreamCallbacks
 from app.cli.output import dim, error, one_line, status
+from app.cli.tool_prompt import call_line, result_line, terminal_approver
 from app.engine.errors import EngineError
 from app.engine.protocol import ModelInfo
+from app.engine.tool_calls import ToolCall
 from app.hearth import Hearth
 from app.library.gguf_header import GGUFError
 from app.library.local_models import ModelNotFoundError
 from app.library.starter import STARTER_NAME
+from app.tools.toolbox import parse_names
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--hide-thinking", action="store_true", help="do not print the model's thinking"
     )
+    parser.add_argument(
+        "--tools",
+        metavar="NAMES",
+        help="tools to offer, comma-separated: calculator, clock, python, an MCP server",
+    )
+    parser.add_argument(
+        "--tool-choice",
+        choices=("auto", "required"),
+        help="required: each reply must begin with a tool call",
+    )
     parser.add_argument("prompt", nargs="*", help="the message to send")
     parser.set_defaults(run=run)
 
@@ -90,6 +108,8 @@ class _Chat:
             max_tokens=args.max_tokens,
             thinking=None if args.think is None else args.think == "on",
             effort=args.effort,
+            tools=parse_names(args.tools),
+            tool_choice=args.tool_choice,
         )
         return cls(hearth, options, args.quiet, not args.hide_thinking)
 
@@ -100,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
         return error("give a message to send, or -i to chat")
     hearth = Hearth.open()
     try:
+        unknown = hearth.chat.toolbox.unknown(parse_names(args.tools) or ())
+        if unknown:
+            return error(_unknown_tools(hearth, unknown))
         say = (lambda _text: None) if args.quiet else status
         loaded = _load(hearth, args.model, say)
         if loaded is None:
@@ -186,12 +209,30 @@ def _new_conversation(hearth: Hearth, first_message: str) -> int:
     return hearth.conversations.create_conversation(title, hearth.chat.model_name).id
 
 
+def _unknown_tools(hearth: Hearth, names: list[str]) -> str:
+    toolbox = hearth.chat.toolbox
+    servers = toolbox.server_names()
+    known = ", ".join(toolbox.own_names())
+    if servers:
+        known += "; MCP servers: " + ", ".join(servers)
+    return f"no tool or MCP server named {', '.join(names)} (there are: {known})"
+
+
 def _send(chat: _Chat, conversation_id: int, text: str) -> int:
     printer = _ReplyPrinter(show_thinking=chat.show_thinking)
+    say = (lambda _text: None) if chat.quiet else status
+
+    def on_tool_call(call: ToolCall) -> None:
+        printer.finish()
+        say(call_line(call))
+
     callbacks = StreamCallbacks(
         on_text=printer.answer,
         on_thinking=printer.thinking,
         on_reload=lambda: status("Reloading the model..."),
+        on_tool_call=on_tool_call,
+        on_tool_result=lambda call, result: say(result_line(call, result)),
+        approve=terminal_approver(chat.hearth.chat.stop),
     )
     try:
         with _ctrl_c_stops(chat.hearth):
@@ -202,6 +243,8 @@ def _send(chat: _Chat, conversation_id: int, text: str) -> int:
     sys.stdout.flush()
     if not chat.quiet:
         status(_summary(result))
+    if result.note:
+        status(f"hearth: {result.note}")
     return 1 if result.error else 0
 
 

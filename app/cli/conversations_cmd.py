@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.cli.output import error, table
 from app.hearth import Hearth
+from app.library.model_keys import key_label
 from app.store.errors import NotFoundError
 from app.store.export import export_json, export_markdown
 
@@ -37,7 +38,7 @@ def run_list(args: argparse.Namespace) -> int:
     hearth = Hearth.open()
     try:
         rows = [
-            (c.id, _when(c.updated_at), c.model or "", c.title)
+            (c.id, _when(c.updated_at), key_label(c.model) if c.model else "", c.title)
             for c in hearth.conversations.list_conversations()
         ]
         print(table(("ID", "UPDATED", "MODEL", "TITLE"), rows) if rows else "No conversations.")

@@ -6,9 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import bench_cmd, chat_cmd, conversations_cmd, models_cmd, system_cmd
+from app.cli import (
+    bench_cmd,
+    chat_cmd,
+    conversations_cmd,
+    mcp_cmd,
+    models_cmd,
+    serve_cmd,
+    system_cmd,
+)
 
-COMMANDS = ("chat", "conversations", "models", "bench", "system")
+COMMANDS = ("chat", "conversations", "models", "bench", "system", "serve", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd.add_parser(commands)
     bench_cmd.add_parser(commands)
     system_cmd.add_parser(commands)
+    serve_cmd.add_parser(commands)
+    mcp_cmd.add_parser(commands)
     return parser
 
 

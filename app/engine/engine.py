@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.engine.errors import EngineCrashed, EngineError, LoadCancelled, ModelLoadError
-from app.engine.process import EngineProcess, OnPrompt, OnText
+from app.engine.process import EngineProcess, OnPrompt, OnText, OnToolCall
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
 from app.engine.request import Request, RequestState
 
@@ -128,6 +128,7 @@ class Engine:
         on_prompt: OnPrompt | None = None,
         on_reload: Callable[[], None] | None = None,
         on_thinking: OnText | None = None,
+        on_tool_call: OnToolCall | None = None,
         stop: tuple[str, ...] = (),
         ignore_eos: bool = False,
         options: dict[str, Any] | None = None,
@@ -150,6 +151,7 @@ class Engine:
             on_text,
             on_prompt=on_prompt,
             on_thinking=on_thinking,
+            on_tool_call=on_tool_call,
             stop=stop,
             ignore_eos=ignore_eos,
             options=options,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from app.engine.reply_parser import ThinkingFormat
+    from app.engine.tool_calls import ToolCallFormat
 
 Family = Literal[
     "chatml",
@@ -157,6 +158,28 @@ def hidden_markers(family: Family | None) -> tuple[str, ...]:
 def thinking_format(family: Family | None) -> ThinkingFormat:
     """How the family writes thinking: harmony channels, or <think>-style tags."""
     return "harmony" if family == "harmony" else "tags"
+
+
+# How each family writes a tool call. Gemma, Phi-4 and unknown families have no call
+# format of their own; the Hermes convention (<tool_call>{…}</tool_call>) is the one a
+# template that describes tools in its instructions asks them for.
+_TOOL_CALL_FORMATS: dict[Family, ToolCallFormat] = {
+    "chatml": "hermes",
+    "llama3": "llama3",
+    "gemma": "hermes",
+    "mistral": "mistral",
+    "phi3": "phi4-mini",
+    "phi4": "hermes",
+    "harmony": "harmony",
+    "deepseek": "deepseek",
+    "command-r": "command-r",
+    "granite": "granite",
+}
+
+
+def tool_call_format(family: Family | None) -> ToolCallFormat:
+    """How the family writes a tool call, for the reply parser and the call grammar."""
+    return _TOOL_CALL_FORMATS[family] if family else "hermes"
 
 
 def family_title(family: Family | None) -> str:

@@ -33,6 +33,7 @@ from app.engine.families import (
     end_markers,
     family_title,
     hidden_markers,
+    tool_call_format,
 )
 from app.engine.families import thinking_format as family_thinking_format
 from app.engine.prompt_builder import PromptBuilder
@@ -50,9 +51,11 @@ from app.engine.protocol import (
     Shutdown,
     TextChunk,
     TextKind,
+    ToolCallEvent,
 )
 from app.engine.reply_parser import Piece, ReplyParser
 from app.engine.stop_strings import StopStringFilter
+from app.engine.tool_calls import CALL_TOKENS
 from app.library.gguf_header import GGUFError, read_gguf_header
 
 # Progress events are sent in steps of this size, not for every tensor.
@@ -155,6 +158,8 @@ class ModelHost:
         self._end_markers = end_markers(family) if family else ()
         self._hidden_markers = hidden_markers(family) if family else ()
         self._thinking_format = family_thinking_format(family) if family else "tags"
+        self._tool_format = tool_call_format(family)
+        self._pass_call_tokens = False
 
     @classmethod
     def load(cls, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelHost:
@@ -241,11 +246,15 @@ class ModelHost:
         # Benchmarks generate past the end of a reply, family end markers included.
         ends = () if request.ignore_eos else self._end_markers
         stops = StopStringFilter((*request.stop, *ends))
+        tools_offered = bool(options.get("tools"))
         parser = ReplyParser(
             self._thinking_format,  # type: ignore[arg-type]
             starts_in_thinking=rendered.starts_in_thinking,
             hidden_markers=self._hidden_markers,
+            tools_offered=tools_offered,
+            tool_format=self._tool_format,
         )
+        self._pass_call_tokens = tools_offered
         outbox = _Outbox(request.request_id, send)
         completion = 0
         first_token_at: float | None = None
@@ -278,6 +287,8 @@ class ModelHost:
                 outbox.add(parser.feed(tail))
         outbox.add(parser.finish())
         outbox.flush()
+        if outbox.calls and finish == "stop":
+            finish = "tool_calls"
         ended = time.perf_counter()
         first = first_token_at or ended
         evaluated = max(1, len(tokens) - reused)
@@ -333,7 +344,9 @@ class ModelHost:
             text = bytes(self.llm.detokenize([token], special=True))
             shown = text.decode("utf-8", errors="replace")
             # Structure goes to the parser; an end marker to the stop filter; nothing else.
-            return text if shown in STRUCTURE_TOKENS or shown in self._end_markers else b""
+            if shown in STRUCTURE_TOKENS or shown in self._end_markers:
+                return text
+            return text if self._pass_call_tokens and shown in CALL_TOKENS else b""
         return bytes(self.llm.detokenize([token]))
 
     def _tokens(self, prompt: list[int], request: GenerateRequest, grammar: Any) -> Iterator[int]:
@@ -385,9 +398,15 @@ class _Outbox:
         self._kind: TextKind = "answer"
         self._parts: list[str] = []
         self._last_send = 0.0
+        self.calls = 0
 
     def add(self, pieces: Sequence[Piece]) -> None:
         for piece in pieces:
+            if piece.kind == "tool_call":
+                self.flush()  # the text before a call arrives before it
+                self._send(ToolCallEvent(self._request_id, piece.call))
+                self.calls += 1
+                continue
             if not piece.text:
                 continue
             if piece.kind != self._kind and self._parts:

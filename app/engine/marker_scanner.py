@@ -1,9 +1,11 @@
 """Splits streamed text at markers (tags, special-token texts) without ever splitting one.
 
 A marker may arrive in pieces: ``<thi`` in one chunk and ``nk>`` in the next, or one
-character at a time. The scanner holds back only the shortest tail that could still grow
-into a marker, and lets it go as soon as the next chunk shows it cannot. Everything else
-is passed on at once. Work per chunk is proportional to the chunk, not to the reply.
+character at a time; one marker may begin with, or hold, another (Command-R's call
+opener "Action: ```json" holds the fence "```"). The scanner holds back only the
+shortest tail that could still grow into a marker, and lets it go as soon as the next
+chunk shows it cannot. Everything else is passed on at once. Work per chunk is
+proportional to the chunk, not to the reply.
 """
 
 from __future__ import annotations
@@ -47,9 +49,11 @@ class MarkerScanner:
         if self._pattern is not None:
             for match in self._pattern.finditer(text):
                 start = match.start()
-                if not final and self._could_grow(text, start):
-                    end = start
-                    break
+                if not final:
+                    held = self._longer_marker_start(text, position, start)
+                    if held is not None:
+                        end = held
+                        break
                 if start > position:
                     segments.append(Segment(text[position:start], False))
                 segments.append(Segment(match.group(), True))
@@ -62,9 +66,16 @@ class MarkerScanner:
         self._held = text[end:]
         return segments
 
-    def _could_grow(self, text: str, start: int) -> bool:
-        """Whether a marker found at the very end might still be the start of a longer one."""
-        return len(text) - start < self._longest and text[start:] in self._prefixes
+    def _longer_marker_start(self, text: str, position: int, start: int) -> int | None:
+        """Where a longer marker may be starting, at or before a marker found at start,
+        that the text ends too soon to tell: the marker found may be the start of a
+        longer one, or inside one ("```" in "Action: ```json")."""
+        if len(text) - start >= self._longest:
+            return None
+        for begin in range(max(position, len(text) - self._longest + 1), start + 1):
+            if text[begin:] in self._prefixes:
+                return begin
+        return None
 
     def _partial_marker_length(self, text: str, position: int) -> int:
         """The length of the longest tail of text[position:] that begins some marker."""

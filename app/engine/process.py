@@ -36,6 +36,7 @@ from app.engine.protocol import (
     SamplingParams,
     Shutdown,
     TextChunk,
+    ToolCallEvent,
 )
 from app.engine.request import Request, RequestState
 
@@ -48,6 +49,7 @@ SHUTDOWN_SECONDS = 3.0
 
 OnText = Callable[[str], None]
 OnPrompt = Callable[[int, int], None]
+OnToolCall = Callable[[Any], None]  # an app.engine.tool_calls.ToolCall
 
 
 class EngineProcess:
@@ -110,6 +112,7 @@ class EngineProcess:
         *,
         on_prompt: OnPrompt | None = None,
         on_thinking: OnText | None = None,
+        on_tool_call: OnToolCall | None = None,
         stop: tuple[str, ...] = (),
         ignore_eos: bool = False,
         options: dict[str, Any] | None = None,
@@ -159,6 +162,9 @@ class EngineProcess:
                             on_text(event.text)
                         elif on_thinking:
                             on_thinking(event.text)
+                elif isinstance(event, ToolCallEvent):
+                    if not ticket.cancelled and on_tool_call:
+                        on_tool_call(event.call)
                 elif isinstance(event, PromptReady):
                     if on_prompt:
                         on_prompt(event.prompt_tokens, event.dropped_messages)

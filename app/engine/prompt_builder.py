@@ -104,9 +104,11 @@ class PromptBuilder:
         """The prompt for ``messages``, with the generation prompt for the model's reply.
 
         ``options``: ``enable_thinking`` (bool) and ``reasoning_effort`` (str), only
-        when set; they reach the template as variables of those names.
+        when set; they reach the template as variables of those names. ``tools`` (the
+        offered tools' specs) reaches it as ``tools``.
         """
         variables = {key: value for key, value in (options or {}).items() if value is not None}
+        tools = variables.pop("tools", None) or None
         turns = normalize_messages(messages)
         if self._think_convention and "enable_thinking" in variables:
             turns = _with_thinking_flag(turns, bool(variables["enable_thinking"]))
@@ -114,7 +116,7 @@ class PromptBuilder:
         if not self._always_fallback:
             own_turns = turns if self.supports_system else _fold_system(turns)
             try:
-                text = self.template.render(own_turns, variables=variables)
+                text = self.template.render(own_turns, tools=tools, variables=variables)
             except TemplateRefused:
                 raise
             except TemplateTooCostly as error:
@@ -132,7 +134,7 @@ class PromptBuilder:
                     fallback_family=None,
                     starts_in_thinking=_opens_thinking(text),
                 )
-        text = self._fallback_template().render(turns, variables=variables)
+        text = self._fallback_template().render(turns, tools=tools, variables=variables)
         return RenderedPrompt(
             text=text,
             # The built-in Gemma and Mistral templates fold instructions in themselves.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FinishReason = Literal["stop", "length", "cancelled"]
+FinishReason = Literal["stop", "length", "cancelled", "tool_calls"]
 # What a piece of a reply is: the answer itself, or the model's thinking before it.
 TextKind = Literal["answer", "thinking"]
 
@@ -77,7 +77,8 @@ class GenerateRequest:
     stop: tuple[str, ...] = ()
     # Benchmarks need exactly N tokens, so they generate past end-of-sequence.
     ignore_eos: bool = False
-    # Template switches, only those set: enable_thinking (bool), reasoning_effort (str).
+    # Template variables, only those set: enable_thinking (bool), reasoning_effort (str),
+    # tools (the tools offered, as the template's ``tools`` list; calls are then read).
     options: dict[str, Any] = field(default_factory=dict)
     # A GBNF grammar the reply must follow (llama.cpp's constrained sampling).
     grammar: str | None = None
@@ -112,6 +113,14 @@ class TextChunk:
     request_id: int
     text: str
     kind: TextKind = "answer"
+
+
+@dataclass(frozen=True)
+class ToolCallEvent:
+    """The model called a tool (``call`` is an ``app.engine.tool_calls.ToolCall``)."""
+
+    request_id: int
+    call: Any
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,40 @@
-"""Turns a model's raw streamed output into typed pieces: answer text and thinking text.
+"""Turns a model's raw streamed output into typed pieces: answer text, thinking text and,
+when the request offered tools, tool calls.
 
 Owns the reply formats of the model families: thinking tags (``<think>…</think>`` and
 ``[THINK]…[/THINK]``, "tags") and gpt-oss's harmony channels ("harmony"), and keeps every
 special-token text out of what the user sees. The engine feeds text exactly as it was
 detokenized, special tokens included, chunk by chunk; nothing downstream ever sees markup.
+Tool calls in the answer are read by ``app.engine.call_reader`` in the family's call
+format (``app.engine.tool_calls``); harmony's calls are its tool-addressed messages.
 
 Text rules, the same for both formats:
 - each stretch of thinking or answer (a think block, the answer after it, one harmony
-  message) starts at its first visible character: whitespace right after a tag or header
-  is dropped;
+  message, the answer after a tool call) starts at its first visible character:
+  whitespace right after a tag or header is dropped;
 - thinking also loses its trailing whitespace (held back until more thinking shows it
-  is inside);
+  is inside), and so does the answer when tools were offered;
 - stretches of one kind are joined by a blank line (harmony: a preamble, then the answer);
 - a possible tag or marker at the end of a chunk is held back until it is known, and text
-  held back when the reply ends is released as ordinary text: it never became a tag.
+  held back when the reply ends is released as ordinary text: it never became a tag;
+- a tool call is a piece of its own and never shows as text; one the model botched is a
+  call with its ``error`` set. Calls are read only when the request offered tools, so an
+  answer that writes ``<tool_call>`` otherwise shows it as written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from typing import Literal
 
+from app.engine.call_reader import AnswerWithCalls
 from app.engine.marker_scanner import MarkerScanner
+from app.engine.reply_pieces import Outlet, Piece, PieceKind, PieceList
+from app.engine.tool_calls import ToolCall, ToolCallFormat, decode_harmony_call
 
-PieceKind = Literal["answer", "thinking"]
+__all__ = ["Piece", "PieceKind", "ReplyParser", "ThinkingFormat", "ToolCall", "ToolCallFormat"]
+
 ThinkingFormat = Literal["tags", "harmony"]
-
-
-@dataclass(frozen=True)
-class Piece:
-    kind: PieceKind
-    text: str
 
 
 class ReplyParser:
@@ -43,29 +46,47 @@ class ReplyParser:
         *,
         starts_in_thinking: bool = False,
         hidden_markers: Sequence[str] = (),
+        tools_offered: bool = False,
+        tool_format: ToolCallFormat = "hermes",
     ) -> None:
         """fmt: the family's reply format. starts_in_thinking: the prompt already opened
         the thinking (a generation prompt ending in ``<think>``). hidden_markers: texts
-        of special tokens that must never show (the vocabulary's control tokens)."""
-        self._pieces = _PieceList()
+        of special tokens that must never show (the vocabulary's control tokens).
+        tools_offered: the request offered tools, so calls are read. tool_format: how the
+        family writes calls (``families.tool_call_format``); harmony reads its own."""
+        self._pieces = PieceList()
         self._reader: _TagReader | _HarmonyReader
+        call_markers: tuple[str, ...] = ()
         if fmt == "tags":
-            self._reader = _TagReader(self._pieces, starts_in_thinking=starts_in_thinking)
+            calls = None
+            if tools_offered:
+                calls = AnswerWithCalls(tool_format, self._pieces, hidden=hidden_markers)
+                call_markers = calls.markers
+            self._reader = _TagReader(
+                self._pieces,
+                starts_in_thinking=starts_in_thinking,
+                calls=calls,
+                hidden=hidden_markers,
+            )
         elif fmt == "harmony":
-            self._reader = _HarmonyReader(self._pieces, starts_in_thinking=starts_in_thinking)
+            self._reader = _HarmonyReader(
+                self._pieces, starts_in_thinking=starts_in_thinking, tools_offered=tools_offered
+            )
         else:
             raise ValueError(f"unknown thinking format: {fmt!r}")
         self._format_markers = frozenset(self._reader.MARKERS)
-        self._scanner = MarkerScanner([*self._reader.MARKERS, *hidden_markers])
+        self._call_markers = frozenset(call_markers)
+        self._scanner = MarkerScanner([*self._reader.MARKERS, *call_markers, *hidden_markers])
 
     def feed(self, text: str) -> list[Piece]:
-        """The pieces this text completes, in order; never empty text, never markup."""
+        """The pieces this text completes, in order: answer and thinking text (never
+        empty, never markup) and tool calls (text: the call's raw text, maybe empty)."""
         self._read(self._scanner.feed(text))
         return self._pieces.take()
 
     def finish(self) -> list[Piece]:
         """The end of the reply: what was held back. A reply cut off while thinking
-        keeps its thinking as thinking."""
+        keeps its thinking as thinking; a call cut off is read as far as it got."""
         self._read(self._scanner.finish())
         self._reader.finish()
         return self._pieces.take()
@@ -74,76 +95,12 @@ class ReplyParser:
         for text, is_marker in segments:
             if not is_marker:
                 self._reader.on_text(text)
+            elif text in self._call_markers:
+                assert isinstance(self._reader, _TagReader)
+                self._reader.on_call_marker(text)
             elif text in self._format_markers:
                 self._reader.on_marker(text)
             # Any other marker is a hidden special token: it is dropped where it stands.
-
-
-class _PieceList:
-    """Pieces waiting to be returned, neighbours of one kind joined."""
-
-    def __init__(self) -> None:
-        self._runs: list[tuple[PieceKind, list[str]]] = []
-
-    def add(self, kind: PieceKind, text: str) -> None:
-        if not text:
-            return
-        if self._runs and self._runs[-1][0] == kind:
-            self._runs[-1][1].append(text)
-        else:
-            self._runs.append((kind, [text]))
-
-    def take(self) -> list[Piece]:
-        pieces = [Piece(kind, "".join(parts)) for kind, parts in self._runs]
-        self._runs = []
-        return pieces
-
-
-class _Outlet:
-    """Writes one kind of text, a stretch at a time (see the module's text rules)."""
-
-    def __init__(self, kind: PieceKind, pieces: _PieceList, *, trims_end: bool) -> None:
-        self._kind = kind
-        self._pieces = pieces
-        self._trims_end = trims_end
-        self._fresh = True  # no visible text yet in this stretch
-        self._wrote = False  # visible text in any stretch
-        self._held: list[str] = []  # trailing whitespace not yet known to be inside
-
-    @property
-    def started(self) -> bool:
-        """Whether the current stretch has visible text."""
-        return not self._fresh
-
-    def begin(self) -> None:
-        self._fresh = True
-        self._held = []
-
-    def end(self) -> None:
-        self._held = []
-
-    def write(self, text: str) -> None:
-        if self._fresh:
-            text = text.lstrip()
-            if not text:
-                return
-            self._fresh = False
-            if self._wrote:
-                text = "\n\n" + text
-        if not self._trims_end:
-            self._emit(text)
-            return
-        body = text.rstrip()
-        if not body:
-            self._held.append(text)
-            return
-        held = "".join(self._held)
-        self._held = [text[len(body) :]] if len(body) < len(text) else []
-        self._emit(held + body)
-
-    def _emit(self, text: str) -> None:
-        self._pieces.add(self._kind, text)
-        self._wrote = True
 
 
 # Each opening tag and the closing tag that ends it.
@@ -160,9 +117,19 @@ class _TagReader:
 
     MARKERS = (*_CLOSING_OF, *_CLOSING_OF.values())
 
-    def __init__(self, pieces: _PieceList, *, starts_in_thinking: bool) -> None:
-        self._answer = _Outlet("answer", pieces, trims_end=False)
-        self._thinking = _Outlet("thinking", pieces, trims_end=True)
+    def __init__(
+        self,
+        pieces: PieceList,
+        *,
+        starts_in_thinking: bool,
+        calls: AnswerWithCalls | None = None,
+        hidden: Collection[str] = (),
+    ) -> None:
+        """calls: the answer's call reader, when the request offered tools."""
+        self._calls = calls
+        self._answer: Outlet | AnswerWithCalls = calls or Outlet("answer", pieces, trims_end=False)
+        self._thinking = Outlet("thinking", pieces, trims_end=True)
+        self._hidden = frozenset(hidden)
         self._in_thinking = starts_in_thinking
         self._closing: str | None = None  # the tag that ends this thinking; None: either
         self._literal_openings: dict[str, int] = {}  # by their closing tag
@@ -171,13 +138,25 @@ class _TagReader:
         (self._thinking if self._in_thinking else self._answer).write(text)
 
     def on_marker(self, tag: str) -> None:
-        if tag in _CLOSING_OF:
+        if self._calls is not None and self._calls.in_call:
+            self._calls.write(tag)  # a tag inside a call is the call's text
+        elif tag in _CLOSING_OF:
             self._on_opening(tag)
         else:
             self._on_closing(tag)
 
+    def on_call_marker(self, marker: str) -> None:
+        """A marker of the tool-call format: calls are made in the answer only."""
+        if not self._in_thinking:
+            assert self._calls is not None
+            self._calls.on_marker(marker)
+        elif marker not in self._hidden:
+            self._thinking.write(marker)
+
     def finish(self) -> None:
         self._thinking.end()
+        if self._calls is not None:
+            self._calls.finish()
 
     def _on_opening(self, tag: str) -> None:
         closing = _CLOSING_OF[tag]
@@ -225,15 +204,20 @@ class _HarmonyReader:
 
     analysis is thinking; final, and commentary addressed to no one (a preamble for the
     user), are the answer; a message with a recipient (``to=functions.NAME``: a tool call)
-    is neither. Text outside any message is answer. Headers never show.
+    is neither: it becomes a tool-call piece when the request offered tools, and is
+    dropped otherwise. Text outside any message is answer. Headers never show.
     """
 
     MARKERS = (_START, _CHANNEL, _CONSTRAIN, _MESSAGE, *_MESSAGE_ENDS)
 
-    def __init__(self, pieces: _PieceList, *, starts_in_thinking: bool) -> None:
-        self._outlets: dict[_Route, _Outlet] = {
-            "answer": _Outlet("answer", pieces, trims_end=False),
-            "thinking": _Outlet("thinking", pieces, trims_end=True),
+    def __init__(
+        self, pieces: PieceList, *, starts_in_thinking: bool, tools_offered: bool = False
+    ) -> None:
+        self._pieces = pieces
+        self._tools_offered = tools_offered
+        self._outlets: dict[_Route, Outlet] = {
+            "answer": Outlet("answer", pieces, trims_end=False),
+            "thinking": Outlet("thinking", pieces, trims_end=True),
         }
         self._header: list[str] | None = None  # the header being read, if any
         self._header_size = 0
@@ -286,13 +270,22 @@ class _HarmonyReader:
 
     def _end_message(self) -> None:
         if self._route == "tool":
-            # The message is complete here: a tool-call piece is made from
-            # self._tool_header (recipient, constraint) and self._tool_text (arguments).
+            # The message is complete here (its <|call|> ends the reply, or the next
+            # header begins): it is a call if the assistant wrote it.
+            if self._tools_offered and _is_assistants(self._tool_header):
+                text = "".join(self._tool_text)
+                self._pieces.add_call(decode_harmony_call(self._tool_header, text))
             self._tool_header, self._tool_text = "", []
         elif self._route != "none":
             self._outlets[self._route].end()
         # Until the next header, stray text is answer.
         self._begin_message("answer")
+
+
+def _is_assistants(header: str) -> bool:
+    """Whether the message is the assistant's (a header with no role continues its turn)."""
+    role_words = header.partition(_CHANNEL)[0].split()
+    return not role_words or role_words[0] == "assistant"
 
 
 def _route_of(header: str) -> _Route:

@@ -30,6 +30,7 @@ from app.library.remote_fit import FileChoice, assess
 from app.library.remote_header import fetch_header, shape_from_remote_header
 from app.library.removal import remove_model
 from app.paths import HearthPaths
+from app.settings import SettingsFile
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,10 @@ class ModelLibrary:
         endpoint: str | None = None,
         token_provider: TokenProvider = find_token,
         catalog: Catalog | None = None,
+        settings: SettingsFile | None = None,
     ) -> None:
         self.paths = paths
+        self.settings = settings or SettingsFile(paths.settings_file)
         self._endpoint = endpoint
         self._token_provider = token_provider
         self._catalog = catalog
@@ -101,7 +104,7 @@ class ModelLibrary:
 
     def set_models_dir(self, folder: Path | None) -> Path:
         """Use ``folder`` for models from now on (None: the default); returns it."""
-        self.paths = choose_models_folder(self.paths, folder)
+        self.paths = choose_models_folder(self.paths, folder, self.settings)
         return self.models_dir
 
     def queue(self) -> DownloadQueue:

@@ -24,11 +24,14 @@ from app.store.errors import NotFoundError
 from app.store.records import (
     MESSAGE_ROLES,
     MESSAGE_STATUSES,
+    TOOL_OUTCOMES,
     Conversation,
     Message,
     SearchHit,
+    StoredToolCall,
 )
 from app.store.search_query import build_match_query
+from app.store.tool_records import decode_calls, decode_images, encode_calls, encode_images
 from app.store.writers import WriterLease, sweep_stale_leases, writer_alive, writers_folder
 
 # Columns are named after the record fields, so a row maps onto a record by position.
@@ -72,7 +75,7 @@ SELECT m.conversation_id, m.id, c.title, m.role,
 FROM messages_fts
 JOIN messages AS m ON m.id = messages_fts.rowid
 JOIN conversations AS c ON c.id = m.conversation_id
-WHERE messages_fts MATCH ? AND c.deleted_at IS NULL
+WHERE messages_fts MATCH ? AND c.deleted_at IS NULL AND m.role != 'tool'
 ORDER BY messages_fts.rank, m.id DESC
 LIMIT ?
 """
@@ -97,7 +100,11 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 
 
 def _message(row: sqlite3.Row) -> Message:
-    return Message(*row)
+    message = Message(*row)
+    # Stored as JSON text (see app.store.tool_records).
+    message.tool_calls = decode_calls(row["tool_calls"])
+    message.tool_images = decode_images(row["tool_images"])
+    return message
 
 
 def _check_role(role: str) -> None:
@@ -186,6 +193,11 @@ class ConversationStore:
     def set_conversation_model(self, conversation_id: int, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", (model,))
 
+    def set_tools(self, conversation_id: int, tools: Sequence[str] | None) -> None:
+        """The tools this chat offers, by name; ``None`` follows the model's settings."""
+        value = None if tools is None else ",".join(tools)
+        self._update_conversation(conversation_id, "tools = ?", (value,))
+
     def set_thinking(self, conversation_id: int, thinking: bool | None, effort: str | None) -> None:
         """This chat's thinking switches; ``None`` follows the model's settings."""
         value = None if thinking is None else int(thinking)
@@ -245,14 +257,21 @@ class ConversationStore:
         *,
         model: str | None = None,
         status: str = "complete",
+        tool_call_id: str | None = None,
+        tool_name: str | None = None,
+        tool_outcome: str | None = None,
+        tool_images: Sequence[str] = (),
     ) -> Message:
         """Commit a new message under ``parent_id``; it becomes the conversation's leaf.
 
         A parent that already has children gets one more: that is how a regenerated
-        reply or an edited question becomes a new version beside the old one.
+        reply or an edited question becomes a new version beside the old one. A tool
+        message (role ``tool``) names the call it answers, the tool and the outcome.
         """
         _check_role(role)
         _check_status(status)
+        if tool_outcome is not None and tool_outcome not in TOOL_OUTCOMES:
+            raise ValueError(f"unknown tool outcome {tool_outcome!r}")
         writer = None
         if status == "streaming" and self._writer is not None:
             writer = self._writer.writer_id()
@@ -269,8 +288,23 @@ class ConversationStore:
                     raise NotFoundError(f"no message {parent_id} in conversation {conversation_id}")
             cursor = conn.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, model, "
-                "created_at, updated_at, status, writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, parent_id, role, content, model, now, now, status, writer),
+                "created_at, updated_at, status, writer, tool_call_id, tool_name, "
+                "tool_outcome, tool_images) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    parent_id,
+                    role,
+                    content,
+                    model,
+                    now,
+                    now,
+                    status,
+                    writer,
+                    tool_call_id,
+                    tool_name,
+                    tool_outcome,
+                    encode_images(tool_images),
+                ),
             )
             message_id = cursor.lastrowid
             conn.execute(
@@ -293,6 +327,10 @@ class ConversationStore:
             ttft_ms=None,
             tokens_per_s=None,
             error=None,
+            tool_call_id=tool_call_id,
+            tool_name=tool_name,
+            tool_outcome=tool_outcome,
+            tool_images=tuple(tool_images),
         )
 
     def update_message(
@@ -308,6 +346,7 @@ class ConversationStore:
         error: str | _Unset | None = UNSET,
         reasoning: str | None = None,
         thinking_ms: float | _Unset | None = UNSET,
+        tool_calls: Sequence[StoredToolCall] | None = None,
     ) -> None:
         """Change only the fields given, and commit.
 
@@ -315,9 +354,12 @@ class ConversationStore:
         them as they are. The other fields may be cleared by passing ``None`` explicitly;
         leaving them out keeps them. A streaming reply calls this with the whole text so
         far every half second while text comes (see ``app.chat.service``), so a crash
-        loses at most that half second.
+        loses at most that half second. ``tool_calls`` replaces an assistant turn's
+        calls (an empty list clears them).
         """
         assignments: dict[str, Any] = {}
+        if tool_calls is not None:
+            assignments["tool_calls"] = encode_calls(tool_calls)
         if content is not None:
             assignments["content"] = content
         if reasoning is not None:
@@ -477,8 +519,10 @@ class ConversationStore:
     ) -> list[SearchHit]:
         """Messages in conversations not deleted that contain every word of ``query``.
 
-        Best matches first. Any text is safe to pass: words are quoted, never read as
-        FTS5 syntax, and the last word also matches as a prefix. Each hit's snippet marks
+        Tool results are left out: they are data a tool handed the model, not the chat;
+        the answer that used them is found instead. Best matches first. Any text is safe
+        to pass: words are quoted, never read as FTS5 syntax, and the last word also
+        matches as a prefix. Each hit's snippet marks
         the matched words with ``highlight`` (a UI that renders rich text can pass
         characters that cannot occur in text, escape the snippet, then swap them for tags).
         """

@@ -131,12 +131,51 @@ _STEP_5_REPLY_WRITER = [
     "ALTER TABLE messages ADD COLUMN writer TEXT",
 ]
 
+# Keys written before step 6 that hold no folder: a bare file name.
+_BARE = "instr({0}, '/') = 0 AND instr({0}, '\\') = 0"
+
+_STEP_6_MODEL_KEYS_BY_REPO_AND_PATH = [
+    # Models used to be keyed by their bare file name, so two repositories' files of the
+    # same name shared settings. Keys are now the path in the models folder (see
+    # app.library.model_keys). Which file a bare name meant depends on the models on
+    # disk, which SQL cannot see: this step lists the bare names still in use, and
+    # app.store.model_rekey moves each to its model's new key when Hearth opens (in one
+    # transaction), crossing a name off once it is settled.
+    "CREATE TABLE legacy_model_keys (key TEXT PRIMARY KEY)",
+    f"""
+    INSERT OR IGNORE INTO legacy_model_keys (key)
+    SELECT model_key FROM model_settings WHERE {_BARE.format("model_key")}
+    UNION SELECT model FROM conversations WHERE model IS NOT NULL AND {_BARE.format("model")}
+    UNION SELECT model FROM messages WHERE model IS NOT NULL AND {_BARE.format("model")}
+    """,
+]
+
+_STEP_7_TOOL_CALLS = [
+    # An assistant turn's tool calls, as a JSON list of {"id", "name", "arguments",
+    # "raw", "error"} (NULL when it made none; see app.store.tool_records).
+    "ALTER TABLE messages ADD COLUMN tool_calls TEXT",
+    # A tool message (role "tool") answers one call: its id, the tool's name, how it
+    # went ("ok", "error", "invalid", "declined", "skipped") and the pictures it made
+    # (a JSON list of local file paths).
+    "ALTER TABLE messages ADD COLUMN tool_call_id TEXT",
+    "ALTER TABLE messages ADD COLUMN tool_name TEXT",
+    "ALTER TABLE messages ADD COLUMN tool_outcome TEXT",
+    "ALTER TABLE messages ADD COLUMN tool_images TEXT",
+    # Which tools a chat offers (names joined by commas; NULL: the model's setting;
+    # "": none), and per model the same and whether a reply must begin with a call.
+    "ALTER TABLE conversations ADD COLUMN tools TEXT",
+    "ALTER TABLE model_settings ADD COLUMN tools TEXT",
+    "ALTER TABLE model_settings ADD COLUMN tool_choice TEXT",
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
     _STEP_3_MODEL_SETTINGS,
     _STEP_4_THINKING,
     _STEP_5_REPLY_WRITER,
+    _STEP_6_MODEL_KEYS_BY_REPO_AND_PATH,
+    _STEP_7_TOOL_CALLS,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

@@ -7,8 +7,8 @@ field changes nothing on disk; call the store for that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
 
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 """Where a message stands.
@@ -19,10 +19,21 @@ it streamed; set at the next start by :meth:`ConversationStore.mark_interrupted`
 ``error``: generation failed; the message's ``error`` says why.
 """
 
-MessageRole = Literal["system", "user", "assistant"]
+MessageRole = Literal["system", "user", "assistant", "tool"]
+"""``tool``: the result of one tool call, answering a call of the assistant turn before."""
+
+ToolOutcome = Literal["ok", "error", "invalid", "declined", "skipped"]
+"""How a tool call went, on its tool message.
+
+``ok``: the tool ran. ``error``: it ran, or tried to, and failed (the text says how).
+``invalid``: the model botched the call (not JSON, no name), so nothing ran.
+``declined``: the user said no. ``skipped``: never run (Stop, or the reply's limit of
+tool rounds).
+"""
 
 MESSAGE_STATUSES: frozenset[str] = frozenset(get_args(MessageStatus))
 MESSAGE_ROLES: frozenset[str] = frozenset(get_args(MessageRole))
+TOOL_OUTCOMES: frozenset[str] = frozenset(get_args(ToolOutcome))
 
 
 @dataclass
@@ -40,6 +51,23 @@ class Conversation:
     # This chat's thinking switches; None follows the model's settings.
     thinking: bool | None = None
     effort: str | None = None
+    # The tools this chat offers, names joined by commas ("" none, None: the model's).
+    tools: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredToolCall:
+    """A tool call an assistant turn made, as stored.
+
+    arguments: the decoded JSON object; None for a call the model botched, whose
+    ``error`` says why and whose ``raw`` holds what it wrote.
+    """
+
+    id: str
+    name: str
+    arguments: dict[str, Any] | None
+    raw: str = ""
+    error: str | None = None
 
 
 @dataclass
@@ -64,6 +92,14 @@ class Message:
     reasoning: str = ""
     # How long the model thought before answering, in milliseconds.
     thinking_ms: float | None = None
+    # An assistant turn's tool calls, in the order it made them (empty: none).
+    tool_calls: tuple[StoredToolCall, ...] = ()
+    # A tool message's call id, tool name, outcome (see ToolOutcome) and the local
+    # picture files the tool made (shown in the chat, never fetched).
+    tool_call_id: str | None = None
+    tool_name: str | None = None
+    tool_outcome: str | None = None
+    tool_images: tuple[str, ...] = field(default=())
 
 
 @dataclass
@@ -91,6 +127,10 @@ class ModelSettings:
     effort: str | None = None
     # A GBNF grammar every reply must follow (None: free text).
     grammar: str | None = None
+    # The tools a reply offers, names joined by commas (None or "": none), and "auto"
+    # or "required" (the reply must begin with a call; None: auto).
+    tools: str | None = None
+    tool_choice: str | None = None
 
 
 @dataclass

@@ -13,6 +13,11 @@ scrolled up to read, in which case it leaves the scroll position alone.
 
 A reply's answer reaches its message through the coalescer; its thinking goes straight to
 the message's thinking section, which gathers pieces per frame on its own.
+
+Reading comfort: Ctrl+= and Ctrl+- (or Ctrl and the wheel) zoom the conversation's text
+in steps, Ctrl+0 goes back to 100%; :attr:`ChatView.zoom_changed` tells the window,
+which keeps the choice. On a wide window the messages keep a readable width (about
+:data:`READABLE_CHARS` characters of the zoomed text), centred.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QFontMetricsF, QKeySequence, QResizeEvent, QShortcut, QWheelEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.store.records import Message
@@ -33,6 +39,13 @@ FIRST_BATCH = 8
 OLDER_BATCH = 2
 # Scrolling this close to the top (pixels) brings in older messages.
 LOAD_OLDER_MARGIN = 300
+# Zoom factors of the conversation's text; a zoom level counts steps from 100%.
+ZOOM_FACTORS = (0.67, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5)
+_NORMAL = ZOOM_FACTORS.index(1.0)
+MIN_ZOOM, MAX_ZOOM = -_NORMAL, len(ZOOM_FACTORS) - 1 - _NORMAL
+# A readable line: about this many characters of text, plus the message's margins.
+READABLE_CHARS = 100
+MESSAGE_MARGINS = 2 * (16 + 12)
 
 
 def _column(parent: QWidget) -> tuple[QWidget, QVBoxLayout]:
@@ -44,8 +57,10 @@ def _column(parent: QWidget) -> tuple[QWidget, QVBoxLayout]:
 
 
 class ChatView(QScrollArea):
-    """Signals mirror :class:`MessageWidget`'s, for whichever message sent them."""
+    """Signals mirror :class:`MessageWidget`'s, for whichever message sent them, plus
+    ``zoom_changed(int)``: the user zoomed; the new level (steps from 100%)."""
 
+    zoom_changed = Signal(int)
     regenerate_clicked = Signal(int)
     edit_submitted = Signal(int, str)
     version_selected = Signal(int)
@@ -59,7 +74,7 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._page = QWidget(self)
         self._page.setObjectName("chatColumn")
-        layout = QVBoxLayout(self._page)
+        layout = self._page_layout = QVBoxLayout(self._page)
         layout.setContentsMargins(0, 8, 0, 8)
         layout.setSpacing(2)
         self.instructions_label = QLabel(self._page)
@@ -104,6 +119,16 @@ class ChatView(QScrollArea):
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._scrolled)
         bar.rangeChanged.connect(self._range_changed)
+
+        self._zoom = 0
+        self._base_point_size = self._page.font().pointSizeF()
+        for keys, action in (
+            (("Ctrl+=", "Ctrl++", QKeySequence.StandardKey.ZoomIn), self.zoom_in),
+            (("Ctrl+-", QKeySequence.StandardKey.ZoomOut), self.zoom_out),
+            (("Ctrl+0",), self.reset_zoom),
+        ):
+            for sequence in _distinct_sequences(keys):
+                QShortcut(sequence, self, action)
 
     # Content -----------------------------------------------------------------------------
 
@@ -223,6 +248,63 @@ class ChatView(QScrollArea):
         # After the layout has placed the new widgets.
         QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 40))
 
+    # Zoom and width --------------------------------------------------------------------------
+
+    @property
+    def zoom_level(self) -> int:
+        """Steps from 100%: 0 is the normal size, 1 the next size up, -1 down."""
+        return self._zoom
+
+    def zoom_factor(self) -> float:
+        return ZOOM_FACTORS[_NORMAL + self._zoom]
+
+    def set_zoom(self, level: int) -> None:
+        """Show the conversation at ``level`` (a remembered choice; not announced)."""
+        self._zoom = max(MIN_ZOOM, min(MAX_ZOOM, level))
+        font = self._page.font()
+        font.setPointSizeF(self._base_point_size * self.zoom_factor())
+        self._page.setFont(font)
+        self._limit_width()
+
+    def zoom_in(self) -> None:
+        self._zoom_to(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self._zoom_to(self._zoom - 1)
+
+    def reset_zoom(self) -> None:
+        self._zoom_to(0)
+
+    def _zoom_to(self, level: int) -> None:
+        before = self._zoom
+        self.set_zoom(level)
+        if self._zoom != before:
+            self.zoom_changed.emit(self._zoom)
+
+    def text_width_limit(self) -> int:
+        """The widest a message gets: a readable line of the zoomed text."""
+        metrics = QFontMetricsF(self._page.font())
+        return round(metrics.averageCharWidth() * READABLE_CHARS) + MESSAGE_MARGINS
+
+    def _limit_width(self) -> None:
+        side = max(0, (self.viewport().width() - self.text_width_limit()) // 2)
+        margins = self._page_layout.contentsMargins()
+        if margins.left() != side:
+            self._page_layout.setContentsMargins(side, margins.top(), side, margins.bottom())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._limit_width()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = event.angleDelta().y()
+            if step:
+                self.zoom_in() if step > 0 else self.zoom_out()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
     # Building ------------------------------------------------------------------------------
 
     def _make(self, message: Message, versions: VersionInfo | None, can_act: bool) -> MessageWidget:
@@ -289,3 +371,18 @@ class ChatView(QScrollArea):
             # Older messages were added above what the user is reading: keep it in place.
             bar.setValue(maximum - self._keep_bottom_distance)
             self._keep_bottom_distance = None
+
+
+def _distinct_sequences(keys: tuple[str | QKeySequence.StandardKey, ...]) -> list[QKeySequence]:
+    """Each key sequence once: two shortcuts on one key would cancel each other out."""
+    found: dict[str, QKeySequence] = {}
+    for key in keys:
+        sequences = (
+            QKeySequence.keyBindings(key)
+            if isinstance(key, QKeySequence.StandardKey)
+            else [QKeySequence(key)]
+        )
+        for sequence in sequences:
+            if not sequence.isEmpty():
+                found.setdefault(sequence.toString(), sequence)
+    return list(found.values())

@@ -2,6 +2,9 @@
 
 A reply's thinking sits in its own folding section above the answer
 (:mod:`ui.chat.thinking_section`); the body, Copy and everything else use the answer.
+Copy puts the answer's Markdown on the clipboard; its menu also offers plain text (as
+shown, formulas as their LaTeX). A failed reply says why in a notice across the
+message's width, above its buttons.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -117,20 +122,30 @@ class MessageWidget(QFrame):
         footer.setSpacing(8)
         self.version_label = QLabel(self)
         self.previous_button = _small_button("‹", "Previous version", self)
+        self.previous_button.setAccessibleName("Previous version")
         self.next_button = _small_button("›", "Next version", self)
+        self.next_button.setAccessibleName("Next version")
         footer.addWidget(self.previous_button)
         footer.addWidget(self.version_label)
         footer.addWidget(self.next_button)
         self.stats_label = QLabel(self)
         self.stats_label.setObjectName("stats")
+        # Stopped, interrupted or failed: a line of its own across the message's width.
         self.status_label = QLabel(self)
         self.status_label.setObjectName("status")
         self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.status_label)
         footer.addWidget(self.stats_label)
-        footer.addWidget(self.status_label)
         footer.addStretch(1)
         self.reload_button = _small_button("Reload model", "Load the model again", self)
-        self.copy_button = _small_button("Copy", "Copy the answer to the clipboard", self)
+        self.copy_button = _copy_button(self)
+        self.copy_markdown_action = self.copy_button.menu().addAction("Copy as Markdown")
+        self.copy_text_action = self.copy_button.menu().addAction("Copy as plain text")
+        self.copy_markdown_action.triggered.connect(self.copy_to_clipboard)
+        self.copy_text_action.triggered.connect(self.copy_plain_text)
         self.regenerate_button = _small_button("Regenerate", "Write a new version", self)
         self.edit_button = _small_button("Edit", "Edit and send again", self)
         footer.addWidget(self.reload_button)
@@ -198,8 +213,14 @@ class MessageWidget(QFrame):
         return self.body.text()
 
     def copy_to_clipboard(self) -> None:
-        """Puts the message's text on the clipboard: for a reply, the answer alone."""
-        text = self.message.content
+        """Puts the message's Markdown on the clipboard: for a reply, the answer alone."""
+        self._copy(self.message.content)
+
+    def copy_plain_text(self) -> None:
+        """Puts the answer as shown on the clipboard: no Markdown, formulas as LaTeX."""
+        self._copy(self.plain_text())
+
+    def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
         self.copy_button.setText("Copied")
         QTimer.singleShot(_COPIED_FEEDBACK_MS, self, self._reset_copy_label)
@@ -225,6 +246,11 @@ class MessageWidget(QFrame):
         self.stats_label.setVisible(bool(self.stats_label.text()))
         self.status_label.setText(status_text(message))
         self.status_label.setVisible(bool(self.status_label.text()))
+        notice = "errorNotice" if message.status == "error" else "status"
+        if self.status_label.objectName() != notice:
+            self.status_label.setObjectName(notice)
+            self.status_label.style().unpolish(self.status_label)
+            self.status_label.style().polish(self.status_label)
         is_reply = message.role == "assistant"
         self.regenerate_button.setVisible(is_reply and self._can_regenerate and not streaming)
         self.reload_button.setVisible(is_reply and message.status == "error")
@@ -280,6 +306,19 @@ class MessageWidget(QFrame):
         self._editor = None
         self._edit_row = None
         self.body.show()
+
+
+def _copy_button(parent: QWidget) -> QToolButton:
+    """Copy: a click copies the Markdown; its arrow offers Markdown or plain text."""
+    button = QToolButton(parent)
+    button.setText("Copy")
+    button.setAccessibleName("Copy the answer")
+    button.setToolTip("Copy the answer as Markdown (the arrow: as plain text)")
+    button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+    button.setMenu(QMenu(button))
+    return button
 
 
 def _small_button(text: str, tip: str, parent: QWidget) -> QPushButton:

@@ -3,7 +3,7 @@ computer, the download queue, and the models on disk (import, remove, models fol
 
 :class:`~ui.models.window.ModelsWindow` holds the page as a window of its own;
 :class:`~ui.models.drop_import.GgufDropFilter` turns GGUF files dropped on any widget
-into imports. All network and disk work runs on worker threads (see
-:mod:`ui.models.tasks`); the download queue's events reach widgets only through queued
-signals (see :mod:`ui.models.queue_bridge`).
+into imports. All network and disk work runs on the page's
+:class:`~ui.background.BackgroundRunner`; the download queue's events reach widgets
+only through the same runner's relay, on the GUI thread.
 """

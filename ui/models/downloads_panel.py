@@ -1,7 +1,9 @@
 """The download queue as rows: progress, speed and time left, pause / resume / cancel.
 
-Rows follow the queue through :class:`~ui.models.queue_bridge.QueueBridge`'s queued
-signals; on each change the row re-reads the item's current state from the queue.
+Rows follow the queue through the Models page, which relays the queue's events to the
+GUI thread (:meth:`ui.background.BackgroundRunner.relay`); on each change the row
+re-reads the item's current state from the queue, since events can arrive out of order
+(an item may report DOWNLOADING before the QUEUED of its ``add``).
 """
 
 from __future__ import annotations

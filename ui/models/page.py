@@ -1,5 +1,6 @@
 """The Models page: composes the search, files, downloads and library panels and runs
-their requests on worker threads through one :class:`~app.library.service.ModelLibrary`.
+their requests on its :class:`~ui.background.BackgroundRunner` through one
+:class:`~app.library.service.ModelLibrary`.
 
 Nothing goes to the network until the user searches, opens a repository or downloads;
 the catalog, the fit of its files and the models on disk need no connection.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,17 +29,16 @@ from PySide6.QtWidgets import (
 from app.hardware.machine import MachineInfo
 from app.hub.client import RepoSummary, SearchSort
 from app.hub.errors import HubAccessError, HubOfflineError
-from app.hub.queue import DownloadQueue, ItemStatus
+from app.hub.queue import DownloadQueue, ItemChanged, ItemProgress, ItemStatus, QueueEvent
 from app.library.credentials import save_token
 from app.library.local_models import LocalModel
 from app.library.remote_fit import FileChoice
 from app.library.service import ModelLibrary, RepoFiles
+from ui.background import BackgroundRunner, error_text
 from ui.models.downloads_panel import DownloadsPanel
 from ui.models.files_panel import FilesPanel
 from ui.models.library_panel import LibraryPanel
-from ui.models.queue_bridge import QueueBridge
 from ui.models.search_panel import SearchPanel
-from ui.models.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +95,11 @@ class ModelsPage(QWidget):
         self._confirm_remove = confirm_remove
         self._choose_file = choose_file
         self._choose_dir = choose_dir
-        self.runner = TaskRunner(self)
+        self.runner = BackgroundRunner(self, name="hearth-models")
         self.search_panel = SearchPanel(self)
         self.files_panel = FilesPanel(self)
         self.downloads_panel = DownloadsPanel(self)
         self.library_panel = LibraryPanel(self)
-        self.bridge = QueueBridge(self)
         self.queue: DownloadQueue | None = None
         self.repo: RepoFiles | None = None
         self._search_id = self._open_id = 0
@@ -126,8 +126,6 @@ class ModelsPage(QWidget):
         self.search_panel.search_requested.connect(self.search)
         self.search_panel.repo_chosen.connect(self.open_repo)
         self.files_panel.download_requested.connect(self.download)
-        self.bridge.item_changed.connect(self.downloads_panel.item_changed)
-        self.bridge.item_progress.connect(self.downloads_panel.item_progress)
         self.downloads_panel.completed.connect(self._download_completed)
         self.library_panel.remove_requested.connect(self.remove)
         self.library_panel.import_requested.connect(self._import_chosen)
@@ -143,17 +141,42 @@ class ModelsPage(QWidget):
         self._start_queue()
         self.refresh_library()
 
-    def shutdown(self) -> None:
-        """Pause the running download (kept for next time) and stop the workers."""
+    def shutdown(self, timeout_s: float = 10) -> bool:
+        """Pause the running download (kept for next time) and wait for the workers.
+
+        True when everything stopped within ``timeout_s``.
+        """
+        self.begin_shutdown()
+        return self.finish_shutdown(timeout_s)
+
+    def begin_shutdown(self) -> None:
+        """Never blocks: pause the running download and drop the jobs' callbacks."""
         if self.queue is not None:
-            self.queue.close(timeout=10)
-        self.runner.shutdown()
+            self.queue.close(timeout=0)
+        self.runner.abort_all()
+
+    def finish_shutdown(self, timeout_s: float) -> bool:
+        """After :meth:`begin_shutdown`: wait up to ``timeout_s`` for the threads to end."""
+        deadline = time.monotonic() + timeout_s
+        if self.queue is not None:
+            # Joins the download thread; its .part and the queue's state are then on disk.
+            self.queue.close(timeout=max(0.0, deadline - time.monotonic()))
+        # Writes (imports, removals, the token) end first; a search stuck on the network
+        # is left to its daemon thread.
+        return self.runner.wait(max(0.0, deadline - time.monotonic()), aborted_too=False)
 
     def _start_queue(self) -> None:
         self.queue = self.library.queue()
-        self.bridge.attach(self.queue)
+        self.queue.add_listener(self.runner.relay(self._queue_event))
         self.queue.start()
         self.downloads_panel.set_queue(self.queue)
+
+    def _queue_event(self, event: QueueEvent) -> None:
+        """A download's event, on the GUI thread (the queue reports on its own thread)."""
+        if isinstance(event, ItemChanged):
+            self.downloads_panel.item_changed(event.item.item_id)
+        elif isinstance(event, ItemProgress):
+            self.downloads_panel.item_progress(event.item_id, event.progress)
 
     # -- search and files -------------------------------------------------------------------
     def search(self, query: str, sort: object) -> None:
@@ -172,9 +195,9 @@ class ModelsPage(QWidget):
             if ticket == self._search_id:
                 self.search_panel.set_busy(False)
                 offline = isinstance(error, HubOfflineError)
-                self.search_panel.show_message(OFFLINE_WORDS if offline else str(error))
+                self.search_panel.show_message(OFFLINE_WORDS if offline else error_text(error))
 
-        self.runner.run(lambda: self.library.search(query, chosen), done, failed)
+        self.runner.run(lambda: self.library.search(query, chosen), on_done=done, on_error=failed)
 
     def open_repo(self, repo_id: str) -> None:
         self._open_id += 1
@@ -211,7 +234,9 @@ class ModelsPage(QWidget):
             if model is None:
                 self.files_panel.title.setText(f"{repo_id}: its files could not be listed.")
 
-        self.runner.run(lambda: self.library.open_repo(repo_id, self._machine()), done, failed)
+        self.runner.run(
+            lambda: self.library.open_repo(repo_id, self._machine()), on_done=done, on_error=failed
+        )
 
     def download(self, choice: FileChoice) -> None:
         if self.repo is None or self.queue is None:
@@ -227,11 +252,11 @@ class ModelsPage(QWidget):
     def refresh_library(self) -> None:
         folder = str(self.library.models_dir)
         self.library_panel.folder_label.setText(folder)
-        self.runner.run(
-            self.library.models,
-            lambda models: self.library_panel.show_models(models, folder),
-            lambda error: self.library_panel.token_status.setText(str(error)),
-        )
+
+        def done(models: list[LocalModel]) -> None:
+            self.library_panel.show_models(models, folder)
+
+        self.runner.run(self.library.models, on_done=done, on_error=self._say_error)
 
     def import_files(self, paths: list[str]) -> None:
         """Import GGUF files in place (from the file dialog or a drop)."""
@@ -252,9 +277,7 @@ class ModelsPage(QWidget):
             self.refresh_library()
             self.library_changed.emit()
 
-        self.runner.run(
-            work, done, lambda error: self.library_panel.token_status.setText(str(error))
-        )
+        self.runner.run(work, on_done=done, on_error=self._say_error, must_finish=True)
 
     def remove(self, model: LocalModel) -> None:
         confirmed, delete_file = self._confirm_remove(self, model)
@@ -268,18 +291,24 @@ class ModelsPage(QWidget):
 
         self.runner.run(
             lambda: self.library.remove(model, delete_files=deleting),
-            done,
-            lambda error: self.library_panel.token_status.setText(str(error)),
+            on_done=done,
+            on_error=self._say_error,
+            must_finish=True,
         )
 
     def keep_token(self, token: str) -> None:
-        self.runner.run(
-            lambda: save_token(token),
-            lambda where: self.library_panel.token_status.setText(f"Token kept in {where}."),
-            lambda error: self.library_panel.token_status.setText(
-                f"Could not keep the token: {error}"
-            ),
-        )
+        def kept(where: object) -> None:
+            self.library_panel.token_status.setText(f"Token kept in {where}.")
+
+        def failed(error: Exception) -> None:
+            self.library_panel.token_status.setText(
+                f"Could not keep the token: {error_text(error)}"
+            )
+
+        self.runner.run(lambda: save_token(token), on_done=kept, on_error=failed, must_finish=True)
+
+    def _say_error(self, error: Exception) -> None:
+        self.library_panel.token_status.setText(error_text(error))
 
     def _import_chosen(self) -> None:
         path = self._choose_file(self)

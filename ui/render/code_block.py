@@ -2,8 +2,13 @@
 
 While the block streams, :meth:`CodeBlockView.sync` appends only the lines that
 are new and rewrites the one incomplete last line, so a long code block costs
-per update what arrived, not its whole size. The highlighter re-highlights
-only the lines that changed.
+per update what arrived, not its whole size. Pygments lexes only from the last
+line it can resume from (:mod:`ui.render.code_tokens`), and only lines whose
+tokens changed are painted again.
+
+A fence without a language gets a guess (:func:`ui.render.code_language.guess_lexer`)
+once a few lines have come, or when the block ends if it is shorter. Long lines
+scroll sideways rather than wrapping mid-token.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextCursor, QWheelEvent
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,9 +28,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.render.highlighter import CodeHighlighter
+from ui.render.code_highlighter import CodeHighlighter
+from ui.render.code_language import PLAIN, guess_lexer, lexer_for
+from ui.render.code_tokens import CodeTokens
 
 _COPIED_FEEDBACK_MS = 1500
+# Complete lines an untagged block waits for before its language is guessed.
+GUESS_AFTER_LINES = 4
+
+
+def code_font(size_like: QFont) -> QFont:
+    """The system's fixed-width font at the size of ``size_like`` (the zoomed text)."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    if size_like.pointSizeF() > 0:
+        font.setPointSizeF(size_like.pointSizeF())
+    elif size_like.pixelSize() > 0:
+        font.setPixelSize(size_like.pixelSize())
+    return font
 
 
 class _CodeText(QTextEdit):
@@ -50,7 +69,7 @@ class _CodeText(QTextEdit):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         document = self.document()
         document.setUndoRedoEnabled(False)
-        document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        document.setDefaultFont(code_font(self.font()))
         document.documentLayout().documentSizeChanged.connect(self._fit_height)
         self.horizontalScrollBar().rangeChanged.connect(self._fit_height)
         self._fit_height()
@@ -63,6 +82,12 @@ class _CodeText(QTextEdit):
             height += bar.sizeHint().height()
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)  # for a font change, sets the widget's font on the code
+        if event.type() == QEvent.Type.FontChange:
+            # The conversation was zoomed: keep fixed-width, at the new size.
+            self.document().setDefaultFont(code_font(self.font()))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         # Sideways scrolling is ours; up and down belong to the chat's scroll area.
@@ -89,16 +114,20 @@ class CodeBlockView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._language = language
+        self._guess_pending = not language.strip()
         self._shown_lines = 0
         self._finished_code: str | None = None
         self._lines: list[str] = []
         self._partial: str | None = None  # the incomplete last line, when shown
 
         self.language_label = QLabel(language or "text", self)
+        if language.strip().lower() not in PLAIN and lexer_for(language) is None:
+            self.language_label.setToolTip("Not a language Hearth can highlight")
         self.language_label.setObjectName("codeLanguage")
         self.language_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.copy_button = QPushButton("Copy", self)
         self.copy_button.setObjectName("codeCopy")
+        self.copy_button.setAccessibleName("Copy code")
         self.copy_button.setToolTip("Copy the code to the clipboard")
         self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.copy_button.clicked.connect(self.copy_to_clipboard)
@@ -110,7 +139,8 @@ class CodeBlockView(QFrame):
         header.addWidget(self.copy_button)
 
         self.editor = _CodeText(self)
-        self.highlighter = CodeHighlighter(self.editor.document(), language, self.palette())
+        self.tokens = CodeTokens(lexer_for(language))
+        self.highlighter = CodeHighlighter(self.editor.document(), self.tokens, self.palette())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
@@ -141,6 +171,9 @@ class CodeBlockView(QFrame):
         self._lines = code.split("\n")
         self._shown_lines = len(self._lines)
         self._partial = None
+        if self._guess_pending:
+            self._take_guess(code, relex=False)
+        self.tokens.set_all(self._lines)
         self.editor.setPlainText(code)
 
     def sync(self, lines: list[str], partial: str | None) -> None:
@@ -154,20 +187,41 @@ class CodeBlockView(QFrame):
         if not new_lines and partial == self._partial:
             return
         self._lines = lines
-        self._rewrite_end(new_lines, partial)
+        if self._guess_pending and len(lines) >= GUESS_AFTER_LINES:
+            self._take_guess("\n".join(lines), relex=True)
+        self._rewrite_end(new_lines, partial, complete=len(lines))
 
     def finish(self, code: str) -> None:
         """The closing fence arrived: drop the incomplete line, keep ``code``."""
         lines = code.split("\n") if code else []
-        self._rewrite_end(lines[self._shown_lines :], None)
+        if self._guess_pending:
+            self._take_guess(code, relex=True)
+        self._rewrite_end(lines[self._shown_lines :], None, complete=len(lines))
         self._lines = lines
         self._shown_lines = len(lines)
         self._finished_code = code
+        self.highlighter.refresh_lines(self.tokens.finish())
 
-    def _rewrite_end(self, new_lines: list[str], partial: str | None) -> None:
+    def _take_guess(self, code: str, *, relex: bool) -> None:
+        """Pick the untagged block's language from its code, once."""
+        self._guess_pending = False
+        lexer = guess_lexer(code)
+        if lexer is None:
+            return
+        self.language_label.setText(lexer.aliases[0] if lexer.aliases else lexer.name)
+        self.language_label.setToolTip("Language guessed from the code")
+        changed = self.tokens.set_lexer(lexer)
+        if relex:
+            self.highlighter.refresh_lines(changed)
+
+    def _rewrite_end(self, new_lines: list[str], partial: str | None, *, complete: int) -> None:
         # The document holds the shown lines, then (while there is one) a last
         # block with the incomplete line. Only that end is ever rewritten.
         pieces = [*new_lines, *([] if partial is None else [partial])]
+        # Tokens first: Qt highlights the new lines as they go in.
+        first = self._shown_lines
+        changed = self.tokens.replace_from(first, pieces, complete=complete)
+        self.highlighter.refresh_lines(n for n in changed if n < first)
         cursor = QTextCursor(self.editor.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         text = "\n".join(pieces)

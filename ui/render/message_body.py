@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from ui.render.blocks import BlockSplitter, CodeBlock, OpenCode, ProseBlock
 from ui.render.code_block import CodeBlockView
+from ui.render.math_image import warm_up
 from ui.render.prose_view import ProseView
 
 Segment = ProseView | CodeBlockView
@@ -48,6 +49,8 @@ class MessageBody(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Formulas need matplotlib: start loading it now, off the window's thread.
+        warm_up()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self._layout = _page_layout(self)
         # Pieces sit at the top; any extra height given to the body stays below them.
@@ -66,10 +69,17 @@ class MessageBody(QWidget):
     def set_markdown(self, text: str) -> None:
         """Show ``text`` as the whole message, replacing what was there."""
         self.clear()
-        self.append(text)
+        self._append(text, streaming=False)
 
     def append(self, chunk: str) -> None:
-        """Add streamed text; re-renders only the unfinished tail."""
+        """Add streamed text; re-renders only the unfinished tail.
+
+        A formula that closes in the tail shows its source until it is typeset, in the
+        background (a finished block always shows its formulas typeset).
+        """
+        self._append(chunk, streaming=True)
+
+    def _append(self, chunk: str, *, streaming: bool) -> None:
         if not chunk:
             return
         self._chunks.append(chunk)
@@ -78,7 +88,7 @@ class MessageBody(QWidget):
                 self._render_stable_prose(block)
             else:
                 self._render_stable_code(block)
-        self._render_tail()
+        self._render_tail(wait_for_formulas=not streaming)
 
     def clear(self) -> None:
         """Remove all content."""
@@ -154,7 +164,7 @@ class MessageBody(QWidget):
             view = self._add_code_view(block.language)
             view.set_code(block.code)
 
-    def _render_tail(self) -> None:
+    def _render_tail(self, *, wait_for_formulas: bool) -> None:
         self._tail_renders += 1
         open_code = self._splitter.tail_code
         if open_code is not None:
@@ -163,9 +173,9 @@ class MessageBody(QWidget):
         tail = self._splitter.tail_prose
         last = self._segments[-1] if self._segments else None
         if isinstance(last, ProseView):
-            last.set_tail(tail)
+            last.set_tail(tail, wait_for_formulas=wait_for_formulas)
         elif tail:
-            self._prose_at_end().set_tail(tail)
+            self._prose_at_end().set_tail(tail, wait_for_formulas=wait_for_formulas)
 
     def _show_open_code(self, open_code: OpenCode) -> None:
         if self._open_code is None:

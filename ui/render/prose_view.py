@@ -8,7 +8,10 @@ tail, not of the message.
 
 The view is read-only and selectable, never navigates (a click on a link emits
 :attr:`ProseView.link_requested`), never loads a resource, and sizes itself to
-its content so several can stack in a scroll area.
+its content so several can stack in a scroll area. A table wider than the column
+scrolls sideways. Formulas are typeset to the view's font and text colour, and
+again when either changes (zoom, light or dark); copying text gives their LaTeX.
+Block quotes get a bar down their left side.
 """
 
 from __future__ import annotations
@@ -16,23 +19,33 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
+    QPainter,
+    QPaintEvent,
     QPalette,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
+    QTextFormat,
     QTextList,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+from ui.render.formulas import add_resources, math_look, retypeset, text_of
+from ui.render.math_image import typesetter
 from ui.render.safe_markdown import (
     RenderedMarkdown,
     SafeDocument,
     recolor_links,
     render_markdown,
 )
+from ui.render.tables import style_tables
+
+# The bar beside a block quote: width and gap to the text, logical pixels.
+QUOTE_BAR_WIDTH = 3.0
+QUOTE_BAR_GAP = 10.0
 
 
 class ProseView(QTextBrowser):
@@ -57,16 +70,25 @@ class ProseView(QTextBrowser):
 
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A table wider than the column scrolls sideways rather than being cut off.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # Sit on the message's background instead of painting a white box.
         self.viewport().setAutoFillBackground(False)
         self._document.documentLayout().documentSizeChanged.connect(self._fit_height)
+        self.horizontalScrollBar().rangeChanged.connect(self._fit_height)
 
         self._stable_end = 0  # document position where the tail starts
         self._stable_end_formats: tuple[QTextBlockFormat, QTextCharFormat] | None = None
         self._next_list_number: int | None = None
         self._tail = ""
+        # The tail shows a formula's source while a background thread typesets it.
+        self._tail_waits_for_formula = False
+        self._following_typesetter = False
+        # Whether the stable part or the tail may hold a block quote (no need to look
+        # for quote bars to paint otherwise).
+        self._stable_quotes = False
+        self._tail_quotes = False
         self._fit_height()
 
     # -- content ---------------------------------------------------------
@@ -79,23 +101,31 @@ class ProseView(QTextBrowser):
         """
         self._cut_tail()
         self._tail = ""
-        rendered = render_markdown(
-            markdown, self._link_color(), continue_list_at=self._next_list_number
-        )
+        self._tail_waits_for_formula = False
+        self._tail_quotes = False
+        self._stable_quotes = self._stable_quotes or ">" in markdown
+        rendered = self._render(markdown)
         self._insert_at_end(rendered)
         self._next_list_number = rendered.next_list_number
         self._stable_end = self._end_position()
         last = self._document.lastBlock()
         self._stable_end_formats = (last.blockFormat(), last.charFormat())
 
-    def set_tail(self, markdown: str) -> None:
-        """Replace the unfinished tail (may be empty)."""
-        if markdown == self._tail:
+    def set_tail(self, markdown: str, *, wait_for_formulas: bool = True) -> None:
+        """Replace the unfinished tail (may be empty).
+
+        A streaming tail passes ``wait_for_formulas=False``: a formula that closed but
+        is not typeset yet shows its source, and the tail is rendered again when the
+        background typesetter has it.
+        """
+        if markdown == self._tail and not self._tail_waits_for_formula:
             return
         self._cut_tail()
         self._tail = markdown
+        self._tail_waits_for_formula = False
+        self._tail_quotes = ">" in markdown
         if markdown:
-            self._insert_tail()
+            self._insert_tail(wait_for_formulas)
 
     @property
     def tail(self) -> str:
@@ -103,8 +133,8 @@ class ProseView(QTextBrowser):
         return self._tail
 
     def plain_text(self) -> str:
-        """The rendered text, stable part and tail."""
-        return self._document.toPlainText()
+        """The rendered text, stable part and tail; formulas as their LaTeX."""
+        return text_of(self._document)
 
     # -- Qt overrides ----------------------------------------------------
 
@@ -113,8 +143,23 @@ class ProseView(QTextBrowser):
         return None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        # The view never scrolls itself: let the enclosing scroll area have it.
-        event.ignore()
+        # Sideways is ours (a wide table); up and down belong to the chat's scroll area.
+        if event.angleDelta().x() != 0 and self.horizontalScrollBar().maximum() > 0:
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """Copy gives plain text, with each formula as the LaTeX it was written in."""
+        cursor = self.textCursor()
+        data = QMimeData()
+        data.setText(text_of(self._document, cursor.selectionStart(), cursor.selectionEnd()))
+        return data
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._stable_quotes or self._tail_quotes:
+            self._paint_quote_bars(event.rect())
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.height())
@@ -123,6 +168,10 @@ class ProseView(QTextBrowser):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             recolor_links(self._document, self._link_color())
+            style_tables(self._document, self.palette())
+            retypeset(self._document, math_look(self))
+        elif event.type() == QEvent.Type.FontChange:
+            retypeset(self._document, math_look(self))
 
     # -- internals -------------------------------------------------------
 
@@ -132,13 +181,32 @@ class ProseView(QTextBrowser):
     def _end_position(self) -> int:
         return self._document.characterCount() - 1
 
-    def _insert_tail(self) -> None:
-        rendered = render_markdown(
-            self._tail, self._link_color(), continue_list_at=self._next_list_number
+    def _render(self, markdown: str, *, wait_for_formulas: bool = True) -> RenderedMarkdown:
+        return render_markdown(
+            markdown,
+            self.palette(),
+            continue_list_at=self._next_list_number,
+            math=math_look(self),
+            wait_for_formulas=wait_for_formulas,
         )
+
+    def _insert_tail(self, wait_for_formulas: bool) -> None:
+        rendered = self._render(self._tail, wait_for_formulas=wait_for_formulas)
         self._insert_at_end(rendered)
+        if rendered.formulas_pending:
+            self._tail_waits_for_formula = True
+            if not self._following_typesetter:
+                self._following_typesetter = True
+                typesetter().ready.connect(self._formula_typeset)
+
+    def _formula_typeset(self) -> None:
+        """A formula was typeset in the background: show the tail's once all are done
+        (while a reply streams fast, each new piece of text shows those ready)."""
+        if self._tail_waits_for_formula and not typesetter().busy:
+            self.set_tail(self._tail, wait_for_formulas=False)
 
     def _insert_at_end(self, rendered: RenderedMarkdown) -> None:
+        add_resources(self._document, rendered.images)
         was_empty = self._end_position() == 0
         cursor = QTextCursor(self._document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -181,5 +249,34 @@ class ProseView(QTextBrowser):
     def _fit_height(self) -> None:
         margins = self.contentsMargins()
         height = math.ceil(self._document.size().height()) + margins.top() + margins.bottom()
+        bar = self.horizontalScrollBar()
+        if bar.maximum() > 0:
+            height += bar.sizeHint().height()
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
+
+    def _paint_quote_bars(self, area: Any) -> None:
+        """A bar down the left of each block quote line in ``area`` (viewport pixels)."""
+        layout = self._document.documentLayout()
+        offset = QPointF(-self.horizontalScrollBar().value(), 0)
+        top = layout.hitTest(QPointF(0, area.top()), Qt.HitTestAccuracy.FuzzyHit)
+        block = self._document.findBlock(max(0, top))
+        painter: QPainter | None = None
+        while block.isValid():
+            rect = layout.blockBoundingRect(block).translated(offset)
+            if rect.top() > area.bottom():
+                break
+            level = block.blockFormat().intProperty(QTextFormat.Property.BlockQuoteLevel)
+            if level > 0:
+                if painter is None:
+                    painter = QPainter(self.viewport())
+                    painter.setPen(Qt.PenStyle.NoPen)
+                    painter.setBrush(self.palette().color(QPalette.ColorRole.Mid))
+                indent = block.blockFormat().leftMargin()
+                step = indent / level
+                for depth in range(level):
+                    x = rect.left() + step * depth + step - QUOTE_BAR_GAP - QUOTE_BAR_WIDTH
+                    painter.drawRect(QRectF(x, rect.top(), QUOTE_BAR_WIDTH, rect.height()))
+            block = block.next()
+        if painter is not None:
+            painter.end()

@@ -7,7 +7,11 @@ Model output is untrusted. This module is the one place Markdown is parsed:
 - every image becomes a text link ("Image: alt (address)") *before* the text is
   ever laid out, because laying out an image makes Qt read it (through
   ``loadResource`` and, failing that, straight from disk, UNC paths included);
-- links are recoloured from the widget palette (the importer hard-codes one).
+- links are recoloured from the widget palette (the importer hard-codes one);
+- LaTeX formulas are cut out before parsing (:mod:`ui.render.math_spans`) and put
+  back as images typeset in memory (:mod:`ui.render.formulas`), or as their source
+  where they cannot be typeset;
+- tables get borders and a shaded header row in the palette's colours.
 
 Parsing happens in a :class:`SafeDocument` that has no layout, so nothing in
 it is drawn, measured or fetched while it is cleaned.
@@ -15,12 +19,13 @@ it is drawn, measured or fetched while it is cleaned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import (
     QColor,
+    QPalette,
     QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
@@ -31,6 +36,11 @@ from PySide6.QtGui import (
     QTextList,
     QTextListFormat,
 )
+
+from ui.render.formulas import Resources, place_formulas
+from ui.render.math_image import MathLook
+from ui.render.math_spans import Formula, find_math
+from ui.render.tables import style_tables
 
 MARKDOWN_FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -66,28 +76,51 @@ class RenderedMarkdown:
     # True if the lead paragraph was added here (and may be dropped when the
     # fragment opens a document); False if the importer put it there itself.
     added_lead: bool
+    # Typeset formulas the fragment shows, to add to the document it goes into.
+    images: Resources = field(default_factory=dict)
+    # A formula is still being typeset and shows its source (``wait_for_formulas=False``).
+    formulas_pending: bool = False
 
 
 def render_markdown(
-    markdown: str, link_color: QColor, *, continue_list_at: int | None = None
+    markdown: str,
+    palette: QPalette,
+    *,
+    continue_list_at: int | None = None,
+    math: MathLook | None = None,
+    wait_for_formulas: bool = True,
 ) -> RenderedMarkdown:
     """Parse ``markdown`` into a cleaned fragment.
 
     The fragment starts with an empty plain paragraph, so inserting it at the
     end of a document merges only that empty paragraph into the last block and
     every real block keeps its own format. ``continue_list_at`` renumbers a
-    leading top-level ordered list (a loose list split across blocks).
+    leading top-level ordered list (a loose list split across blocks). With
+    ``math``, formulas are typeset to match it; without, they stay source. Without
+    ``wait_for_formulas``, one not typeset yet shows its source while a background
+    thread typesets it (see :mod:`ui.render.math_image`).
     """
+    formulas: list[Formula] = []
+    if math is not None:
+        markdown, formulas = find_math(markdown)
+    link_color = palette.color(QPalette.ColorRole.Link)
     staging = SafeDocument()
     staging.setUndoRedoEnabled(False)
     staging.setMarkdown(keep_line_breaks(markdown), MARKDOWN_FEATURES)
     images_to_links(staging, link_color)
     recolor_links(staging, link_color)
+    style_tables(staging, palette)
+    images: Resources = {}
+    pending = False
+    if formulas and math is not None:
+        images, pending = place_formulas(staging, formulas, math, wait=wait_for_formulas)
     if continue_list_at is not None:
         _renumber_leading_list(staging, continue_list_at)
     next_number = _next_list_number(staging)
     added_lead = _lead_with_empty_paragraph(staging)
-    return RenderedMarkdown(QTextDocumentFragment(staging), next_number, added_lead)
+    return RenderedMarkdown(
+        QTextDocumentFragment(staging), next_number, added_lead, images, pending
+    )
 
 
 def keep_line_breaks(markdown: str) -> str:

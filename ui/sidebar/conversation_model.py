@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import IntEnum
-from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,6 +22,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.library.model_keys import key_label
 from app.store.records import Conversation
 from ui.sidebar.relative_time import relative_time
 
@@ -39,10 +39,7 @@ class ConversationRole(IntEnum):
 
 def model_label(model: str | None) -> str:
     """A short name for a model key such as ``org/repo/name-Q4_K_M.gguf``."""
-    if not model:
-        return "No model"
-    name = PurePath(model.replace("\\", "/")).name
-    return name[: -len(".gguf")] if name.lower().endswith(".gguf") else name
+    return key_label(model)
 
 
 class ConversationListModel(QAbstractListModel):

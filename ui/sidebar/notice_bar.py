@@ -10,6 +10,9 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+# What a screen reader calls the action button while the notice offers no action.
+NO_ACTION_NAME = "Notice action"
+
 
 class NoticeBar(QFrame):
     """Shows one notice at a time; a new notice replaces the old one.
@@ -31,6 +34,7 @@ class NoticeBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.action_button = QPushButton(self)
+        self.action_button.setAccessibleName(NO_ACTION_NAME)
         self.action_button.clicked.connect(self._on_action)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
@@ -46,6 +50,7 @@ class NoticeBar(QFrame):
         self.label.setText(text)
         self.action_button.setVisible(action_text is not None)
         self.action_button.setText(action_text or "")
+        self.action_button.setAccessibleName(action_text or NO_ACTION_NAME)
         self.show()
         self._timer.start(timeout_ms)
 

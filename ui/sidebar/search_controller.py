@@ -1,8 +1,8 @@
 """Search as you type: waits for a pause in typing, then asks the store on a worker.
 
 :class:`SearchController` debounces the text (~200 ms), runs
-:meth:`ConversationStore.search` through a :class:`BackgroundRunner` (never on the GUI
-thread), and reports results on the GUI thread. Every change of text starts a new
+:meth:`ConversationStore.search` on the sidebar's :class:`~ui.background.BackgroundRunner`
+(never on the GUI thread), and reports results on the GUI thread. Every change of text starts a new
 generation; results that come back for an older generation are dropped, so a slow old
 query can never overwrite what the user is looking at now.
 """
@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.store.conversations import ConversationStore
 from app.store.records import SearchHit
-from ui.sidebar.background import BackgroundRunner
+from ui.background import BackgroundRunner, error_text
 from ui.sidebar.search_results import HIGHLIGHT
 
 DEFAULT_DEBOUNCE_MS = 200
@@ -89,16 +89,16 @@ class SearchController(QObject):
             return store.search(query, limit, highlight=HIGHLIGHT)
 
         self.started.emit(query)
-        self._runner.submit(
+        self._runner.run(
             job,
-            partial(self._on_done, generation, query),
-            partial(self._on_failed, generation, query),
+            on_done=partial(self._on_done, generation, query),
+            on_error=partial(self._on_failed, generation, query),
         )
 
     def _on_done(self, generation: int, query: str, hits: object) -> None:
         if generation == self._generation:
             self.results_ready.emit(query, list(hits))  # type: ignore[call-overload]
 
-    def _on_failed(self, generation: int, query: str, message: str) -> None:
+    def _on_failed(self, generation: int, query: str, error: Exception) -> None:
         if generation == self._generation:
-            self.failed.emit(query, message)
+            self.failed.emit(query, error_text(error))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QToolButton, QWidget
 
 
 class SearchField(QLineEdit):
@@ -29,6 +29,8 @@ class SearchField(QLineEdit):
         self.setPlaceholderText("Search chats")
         self.setClearButtonEnabled(True)
         self.setAccessibleName("Search conversations")
+        for button in self.findChildren(QToolButton):  # the clear button Qt adds
+            button.setAccessibleName("Clear the search")
 
     def event(self, event: QEvent) -> bool:
         if (

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.store.conversations import ConversationStore
 from app.store.errors import NotFoundError
-from ui.sidebar.background import BackgroundRunner
+from ui.background import BackgroundRunner, error_text
 from ui.sidebar.context_menu import ConversationMenuActions, build_conversation_menu
 from ui.sidebar.conversation_delegate import ConversationDelegate
 from ui.sidebar.conversation_model import ConversationListModel, ConversationRole
@@ -111,7 +111,8 @@ class ConversationSidebar(QWidget):
         self._pending_undo: _PendingUndo | None = None
         self._menu: QMenu | None = None
         self._refresh_after_edit = False
-        self._runner = BackgroundRunner(self)
+        # One thread: the database serialises access anyway, and order stays predictable.
+        self._runner = BackgroundRunner(self, max_threads=1, name="hearth-sidebar")
 
         self.new_chat_button = QPushButton("New chat", self)
         self.new_chat_button.setToolTip("Start a new conversation")
@@ -237,9 +238,13 @@ class ConversationSidebar(QWidget):
         self.search_field.selectAll()
 
     def stop_background_work(self, timeout_ms: int = -1) -> bool:
-        """Drop pending searches and wait for running jobs; True when none is left."""
+        """Drop pending searches and wait for running jobs; True when none is left.
+
+        ``timeout_ms`` -1 waits as long as it takes; 0 only asks (an export in progress
+        still finishes, on its own thread).
+        """
         self._search.stop()
-        return self._runner.wait_for_done(timeout_ms)
+        return self._runner.wait(None if timeout_ms < 0 else timeout_ms / 1000)
 
     # The list --------------------------------------------------------------------------
 
@@ -377,7 +382,9 @@ class ConversationSidebar(QWidget):
         def job() -> Path:
             return write_export(store, conversation_id, export_format, path)
 
-        self._runner.submit(job, self._on_exported, self._on_export_failed)
+        self._runner.run(
+            job, on_done=self._on_exported, on_error=self._on_export_failed, must_finish=True
+        )
 
     def _show_plain_notice(self, text: str) -> None:
         # This notice takes the bar; an Undo still on offer is no longer reachable.
@@ -387,8 +394,9 @@ class ConversationSidebar(QWidget):
     def _on_exported(self, path: object) -> None:
         self._show_plain_notice(f"Exported to {Path(str(path)).name}")
 
-    def _on_export_failed(self, message: str) -> None:
-        self._show_plain_notice(f"Could not export: {message}")
+    def _on_export_failed(self, error: Exception) -> None:
+        log.warning("export failed: %s", error_text(error))
+        self._show_plain_notice(f"Could not export: {error_text(error)}")
 
     # Search ----------------------------------------------------------------------------
 

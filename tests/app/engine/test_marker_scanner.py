@@ -39,3 +39,18 @@ def test_only_the_tail_that_could_begin_a_marker_is_held() -> None:
 
 def test_blank_markers_are_ignored() -> None:
     assert scan(["", " ", "\n"], ["a \n", "b"]) == [Segment("a \n", False), Segment("b", False)]
+
+
+def test_a_marker_inside_a_longer_one_waits_until_the_longer_one_is_known() -> None:
+    markers = ["Action: ```json", "```"]
+    for cut in range(1, len("Action: ```json")):
+        text = "Go. Action: ```json[1]```"
+        segments = scan(markers, [text[: cut + 4], text[cut + 4 :]])
+        assert [s.text for s in segments if s.is_marker] == ["Action: ```json", "```"]
+    scanner = MarkerScanner(markers)
+    assert scanner.feed("Action: ```") == []
+    assert scanner.feed("py") == [
+        Segment("Action: ", False),
+        Segment("```", True),
+        Segment("py", False),
+    ]

@@ -56,7 +56,9 @@ def test_json_holds_every_version_with_all_fields(
     assert document["format"] == JSON_FORMAT
     assert document["format_version"] == JSON_FORMAT_VERSION
     assert document["conversation"] == asdict(store.get_conversation(conversation_id))
-    assert document["messages"] == [asdict(m) for m in store.list_messages(conversation_id)]
+    # (Through JSON: the record's tuples come back as lists.)
+    stored = [asdict(m) for m in store.list_messages(conversation_id)]
+    assert document["messages"] == json.loads(json.dumps(stored))
     assert len(document["messages"]) == 5
     assert "OLD ANSWER" in [m["content"] for m in document["messages"]]
     assert document["active_path"] == [m.id for m in store.active_path(conversation_id)]

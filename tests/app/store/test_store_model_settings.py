@@ -22,6 +22,8 @@ _CUSTOM = ModelSettings(
     thinking=False,
     effort="high",
     grammar='root ::= "yes" | "no"',
+    tools="calculator,python,files",
+    tool_choice="required",
 )
 
 

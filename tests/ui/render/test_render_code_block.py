@@ -1,15 +1,16 @@
-"""Code blocks: language label, exact Copy, highlighting, streaming line by line."""
+"""Code blocks: language label, exact Copy, Pygments highlighting, streaming line by line."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from pygments.token import Comment, Keyword, String
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette, QTextBlock
+from PySide6.QtGui import QColor, QFontInfo, QFontMetrics, QGuiApplication, QPalette, QTextBlock
 from pytestqt.qtbot import QtBot
 
 from ui.render.code_block import CodeBlockView
-from ui.render.highlighter import Token
 from ui.render.message_body import MessageBody
 
 MakeBody = Callable[[], MessageBody]
@@ -21,6 +22,17 @@ MESSAGE = f"Here you go:\n\n```python\n{CODE}```\n\nEnjoy.\n"
 
 def code_views(body: MessageBody) -> list[CodeBlockView]:
     return [s for s in body.segments() if isinstance(s, CodeBlockView)]
+
+
+def colour_at(view: CodeBlockView, line: int, column: int) -> QColor | None:
+    """The colour a user sees on the character at (line, column), None for plain text."""
+    block = view.editor.document().findBlockByNumber(line)
+    for r in block.layout().formats():
+        if r.start <= column < r.start + r.length and r.format.hasProperty(
+            r.format.Property.ForegroundBrush
+        ):
+            return r.format.foreground().color()
+    return None
 
 
 def formats_on(block: QTextBlock, start: int, length: int) -> list[QColor]:
@@ -57,25 +69,81 @@ def test_code_without_language_is_labelled_text(make_body: MakeBody, qtbot: QtBo
     assert QGuiApplication.clipboard().text() == "<b>not html</b>"
 
 
-def test_keywords_strings_and_comments_get_formats(make_body: MakeBody) -> None:
+def test_keywords_strings_and_comments_get_their_colours(make_body: MakeBody) -> None:
     body = make_body()
     body.set_markdown(MESSAGE)
     (view,) = code_views(body)
-    document = view.editor.document()
-    highlighter = view.highlighter
-    keyword = highlighter.format_for(Token.KEYWORD).foreground().color()
-    string = highlighter.format_for(Token.STRING).foreground().color()
-    comment = highlighter.format_for(Token.COMMENT).foreground().color()
+    colors = view.highlighter.colors
+    keyword = colors.format_for(Keyword).foreground().color()
+    string = colors.format_for(String.Doc).foreground().color()
+    comment = colors.format_for(Comment.Single).foreground().color()
+    assert len({keyword.name(), string.name(), comment.name()}) == 3
 
-    first = document.findBlockByNumber(0)  # def greet(name):
-    assert formats_on(first, 0, 3) == [keyword]
-    assert formats_on(first, 4, 5) == []  # "greet" is a plain name
-    docstring = document.findBlockByNumber(1)
-    assert formats_on(docstring, 4, len('"""Say hi."""')) == [string]
-    last = document.findBlockByNumber(3)
-    text = last.text()
-    assert formats_on(last, 4, 6) == [keyword]  # return
-    assert formats_on(last, text.index("#"), len(text) - text.index("#")) == [comment]
+    assert colour_at(view, 0, 0) == keyword  # def
+    assert colour_at(view, 0, 4) != keyword  # greet, a function name
+    assert colour_at(view, 1, 4) == string  # the docstring
+    last = view.editor.document().findBlockByNumber(3).text()
+    assert colour_at(view, 3, 4) == keyword  # return
+    assert colour_at(view, 3, last.index("#") + 2) == comment
+    assert colour_at(view, 3, last.index('"hi') + 1) not in (None, keyword, comment)
+
+
+@pytest.mark.parametrize(
+    ("tag", "code", "keyword"),
+    [
+        ("rust", "fn main() {\n    let x = 1;\n}", "fn"),
+        ("go", "func main() {\n}", "func"),
+        ("haskell", "module Main where\nmain = pure ()", "module"),
+        ("elixir", "defmodule Hi do\nend", "defmodule"),
+        ("zig", 'const std = @import("std");', "const"),
+        ("fortran", "program hello\nend program hello", "program"),
+        ("sql", "SELECT 1;", "SELECT"),
+        ("kotlin", "fun main() {}", "fun"),
+    ],
+)
+def test_every_language_pygments_knows_is_highlighted(
+    make_body: MakeBody, tag: str, code: str, keyword: str
+) -> None:
+    body = make_body()
+    body.set_markdown(f"```{tag}\n{code}\n```")
+    (view,) = code_views(body)
+    assert view.language_label.text() == tag
+    assert colour_at(view, 0, code.index(keyword)) is not None
+
+
+def test_untagged_code_is_highlighted_in_a_guessed_language(
+    make_body: MakeBody, stream: Stream
+) -> None:
+    code = "import os\n\ndef main():\n    return os.getcwd()\n"
+    body = make_body()
+    stream(body, f"```\n{code}```\n", 5)
+    (view,) = code_views(body)
+    assert view.language_label.text() == "python"
+    assert "guessed" in view.language_label.toolTip()
+    assert colour_at(view, 2, 0) == view.highlighter.colors.format_for(Keyword).foreground().color()
+
+
+def test_long_lines_scroll_sideways_instead_of_wrapping(make_body: MakeBody) -> None:
+    body = make_body()
+    long_line = "x = [" + ", ".join(str(n) for n in range(400)) + "]"
+    body.set_markdown(f"```python\n{long_line}\n```")
+    (view,) = code_views(body)
+    assert view.editor.document().firstBlock().layout().lineCount() == 1
+    assert view.editor.horizontalScrollBar().maximum() > 0
+    assert view.editor.verticalScrollBar().maximum() == 0
+
+
+def test_code_keeps_a_fixed_width_font_when_the_text_is_zoomed(make_body: MakeBody) -> None:
+    body = make_body()
+    body.set_markdown(MESSAGE)
+    (view,) = code_views(body)
+    before = QFontInfo(view.editor.document().defaultFont()).pointSizeF()
+    bigger = body.font()
+    bigger.setPointSizeF(bigger.pointSizeF() * 1.5)
+    body.setFont(bigger)
+    font = view.editor.document().defaultFont()
+    assert QFontInfo(font).fixedPitch()
+    assert QFontInfo(font).pointSizeF() > before * 1.3
 
 
 def test_streamed_code_is_highlighted_like_code_given_at_once(
@@ -103,10 +171,10 @@ def test_streamed_code_is_highlighted_like_code_given_at_once(
     expected = highlights(at_once)
     assert highlights(streamed) == expected
     (view,) = code_views(at_once)
-    comment = view.highlighter.format_for(Token.COMMENT).foreground().color().name()
-    string = view.highlighter.format_for(Token.STRING).foreground().color().name()
-    assert expected[1] == [(0, len("   over lines */"), comment)]  # carried over a line
-    assert expected[3] == [(0, len("line`"), string)]
+    comment = view.highlighter.colors.format_for(Comment.Multiline).foreground().color()
+    string = view.highlighter.colors.format_for(String.Backtick).foreground().color()
+    assert colour_at(view, 1, 3) == comment  # carried over a line
+    assert colour_at(view, 3, 0) == string
 
 
 def test_open_code_block_shows_lines_as_they_come(make_body: MakeBody) -> None:
@@ -145,12 +213,13 @@ def test_dark_palette_changes_highlight_colours(make_body: MakeBody) -> None:
     body = make_body()
     body.set_markdown(MESSAGE)
     (view,) = code_views(body)
-    light = view.highlighter.format_for(Token.KEYWORD).foreground().color()
+    light = colour_at(view, 0, 0)
     dark = QPalette(view.palette())
     dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
     dark.setColor(QPalette.ColorRole.Text, QColor("#dddddd"))
     view.setPalette(dark)
-    now = view.highlighter.format_for(Token.KEYWORD).foreground().color()
-    assert now != light
+    now = colour_at(view, 0, 0)
+    assert now is not None and light is not None and now != light
+    assert now.lightnessF() > 0.5  # light on the dark background
     first = view.editor.document().findBlockByNumber(0)
     assert formats_on(first, 0, 3) == [now]

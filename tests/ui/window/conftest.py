@@ -8,6 +8,7 @@ import pytest
 
 from app.hearth import Hearth
 from app.paths import hearth_paths
+from ui.application import close_down
 from ui.main_window import MainWindow
 
 STARTER_KEY = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -36,7 +37,7 @@ def open_window(qtbot, hearth_home: Path) -> Iterator[Callable[..., MainWindow]]
     yield open_
     for window, hearth in opened:
         window.close()
-        hearth.close()
+        close_down(window, hearth)  # as the app does once its window has gone
 
 
 @pytest.fixture

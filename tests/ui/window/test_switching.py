@@ -68,10 +68,12 @@ def click_system_button(qtbot, window: MainWindow) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def add_models(window: MainWindow, *paths: Path) -> None:
+def add_models(qtbot, window: MainWindow, *paths: Path) -> None:
     for path in paths:
         assert path.parent == window.hearth.paths.models
-    window.refresh_models()
+    # The folder is walked off the GUI thread; the picker follows when that is done.
+    with qtbot.waitSignal(window.models_listed, timeout=LOAD_TIMEOUT_MS):
+        window.refresh_models()
 
 
 def refusal_dialog(qtbot, window: MainWindow) -> LoadRefusalDialog:
@@ -115,7 +117,7 @@ def test_cancelling_a_switch_keeps_the_previous_model_usable(qtbot, models_dir):
     slow = write_synthetic_llama(
         models / "slow-load-Q4_0.gguf", scaled(LLAMA_300M, n_layers=24), name="Slow Load Llama"
     )
-    add_models(window, slow)
+    add_models(qtbot, window, slow)
     starter = loaded_path(window)
     host = window.hearth.engine.host_pid
     bar = window.model_bar
@@ -146,7 +148,7 @@ def test_cancelling_a_switch_keeps_the_previous_model_usable(qtbot, models_dir):
 def test_ten_switches_give_the_memory_back(qtbot, models_dir, starter_model: Path):
     window, models = models_dir
     second = Path(shutil.copy(starter_model, models / "SmolLM2-second-copy.gguf"))
-    add_models(window, second)
+    add_models(qtbot, window, second)
     starter = Path(loaded_path(window) or "")
     gui = psutil.Process()
     rss_before = gui.memory_info().rss
@@ -178,7 +180,7 @@ HUGE = scaled(LLAMA_70B, n_layers=280, size_label="250B")
 def test_a_model_that_cannot_fit_is_refused_before_it_loads(qtbot, models_dir):
     window, models = models_dir
     huge = write_synthetic_llama(models / "huge-250B-Q4_0.gguf", HUGE, sparse=True)
-    add_models(window, huge)
+    add_models(qtbot, window, huge)
     laptop = recorded("laptop_cpu_only_16gb")
     use_recorded_machine(window.hearth, laptop)
     starter = loaded_path(window)
@@ -209,7 +211,7 @@ def test_a_model_that_cannot_fit_is_refused_before_it_loads(qtbot, models_dir):
 def test_load_on_cpu_anyway_loads_the_refused_model(qtbot, models_dir):
     window, models = models_dir
     tiny = write_tiny_llama(models / "tiny-llama.gguf", name="Tiny Llama")
-    add_models(window, tiny)
+    add_models(qtbot, window, tiny)
     # The tiny model is real; the recorded machine has almost no memory to spare.
     use_recorded_machine(
         window.hearth, replace(recorded("laptop_cpu_only_16gb"), available_ram=200 * MIB)
@@ -238,7 +240,7 @@ def test_load_on_cpu_anyway_loads_the_refused_model(qtbot, models_dir):
 def test_partly_on_gpu_is_offered_where_a_gpu_exists(qtbot, models_dir):
     window, models = models_dir
     tiny = write_tiny_llama(models / "tiny-llama.gguf", name="Tiny Llama")
-    add_models(window, tiny)
+    add_models(qtbot, window, tiny)
     gaming = recorded("gaming_rtx3070_8gb_ram32gb")
     use_recorded_machine(window.hearth, replace(gaming, available_ram=200 * MIB))
 

@@ -1,0 +1,29 @@
+"""What one API request asks the engine for, whichever API it came through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.engine.protocol import SamplingParams
+
+
+@dataclass(frozen=True)
+class ChatJob:
+    """A reply to generate: the messages in the engine's shape and how to sample."""
+
+    model: str | None  # the model the request names (None: whichever is loaded)
+    messages: list[dict[str, Any]]
+    stream: bool = False
+    # Sampling the request sets, by SamplingParams field name; the rest are the model's.
+    sampling: dict[str, Any] = field(default_factory=dict)
+    stop: tuple[str, ...] = ()
+    grammar: str | None = None  # GBNF, from response_format
+    # Template switches asked for (enable_thinking, reasoning_effort); only those the
+    # loaded model's template offers are passed on.
+    options: dict[str, Any] = field(default_factory=dict)
+    include_usage: bool = False  # stream_options.include_usage
+
+    def sampling_over(self, base: SamplingParams) -> SamplingParams:
+        """The model's saved sampling with this request's choices on top."""
+        return replace(base, **self.sampling)

@@ -1,0 +1,69 @@
+"""The window's style follows the palette, also when it changes while Hearth runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.store.records import Message
+from ui.chat.message_widget import MessageWidget
+from ui.style import apply_style
+
+QUESTION = Message(
+    id=1,
+    conversation_id=1,
+    parent_id=None,
+    role="user",
+    content="A question.",
+    model=None,
+    created_at=0.0,
+    updated_at=0.0,
+    status="complete",
+    prompt_tokens=None,
+    completion_tokens=None,
+    ttft_ms=None,
+    tokens_per_s=None,
+    error=None,
+)
+
+
+@pytest.fixture
+def styled_app() -> Iterator[QApplication]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    palette = app.palette()
+    apply_style(app)
+    yield app
+    follower = app.findChild(QObject, "paletteFollower")
+    if follower is not None:
+        app.removeEventFilter(follower)
+        follower.setParent(None)
+    app.setStyleSheet("")
+    app.setPalette(palette)
+
+
+def background_at_centre(widget: MessageWidget) -> QColor:
+    image = widget.grab().toImage()
+    return image.pixelColor(image.width() // 2, image.height() - 12)
+
+
+def test_messages_follow_a_switch_to_a_dark_palette(styled_app: QApplication, qtbot: QtBot) -> None:
+    widget = MessageWidget(replace(QUESTION), author="You")
+    qtbot.addWidget(widget)
+    widget.resize(500, 120)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert background_at_centre(widget).lightnessF() > 0.6
+
+    dark = QPalette(styled_app.palette())
+    dark.setColor(QPalette.ColorRole.AlternateBase, QColor("#2b2c2f"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    styled_app.setPalette(dark)
+    qtbot.waitUntil(lambda: background_at_centre(widget).name() == "#2b2c2f")
