@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,16 +40,21 @@ from app.library.imports import ImportRefusedError, ImportRegistry
 from app.library.local_models import LocalModel
 from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.library.recommend import Suggestion, suggest_downloads
+from app.remote.connect import AddedServer
+from app.remote.servers import RemoteServer, RemoteServers
+from app.tools.mcp.config import McpConfigError, config_path, load_servers
 from ui.background import BackgroundRunner, error_text
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
 from ui.chat.context_meter import ContextMeter
 from ui.chat.controller import ChatController
+from ui.chat.tool_controls import OWN_TOOLS
 from ui.chat.welcome import WelcomePanel
 from ui.engine_worker import EngineThread
 from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
 from ui.models.drop_import import GgufDropFilter
+from ui.remote_dialog import AddServerDialog
 from ui.render.links import confirm_and_open_link
 from ui.server_panel import ServerPanel
 from ui.settings import edit_model_settings
@@ -58,6 +63,7 @@ from ui.system_panel import show_system_panel
 
 if TYPE_CHECKING:
     from ui.models.window import ModelsWindow
+    from ui.settings.mcp_page import McpServersDialog
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +78,22 @@ FINISH_WAIT_S = 15.0
 
 @dataclass(frozen=True)
 class ModelListing:
-    """The models on disk, and a friendly name for each key replies carry."""
+    """The models on disk, and a friendly name for each key replies carry; the remote
+    servers with their models as last listed (read from the config, never asked)."""
 
     models: list[LocalModel]
     names: dict[str, str]
+    remote: list[RemoteServer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ToolsAvailable:
+    """The MCP servers switched on, why Python is off here (None: it works), and the
+    tools added to the toolbox beyond Hearth's own."""
+
+    servers: list[str]
+    python_problem: str | None
+    extra: list[str]
 
 
 @dataclass(frozen=True)
@@ -117,9 +135,14 @@ class MainWindow(QMainWindow):
         self.models_action.triggered.connect(self.open_models)
         self.addToolBar(toolbar)
         self.models_window: ModelsWindow | None = None
+        self.add_server_dialog: AddServerDialog | None = None
         self._tasks = BackgroundRunner(self, name="hearth-window")
         self.system_action = toolbar.addAction("System", self.show_system_panel)
         self.system_action.setToolTip("This computer, the engine and where the model runs")
+        self.mcp_action = toolbar.addAction("MCP servers", self.open_mcp_servers)
+        self.mcp_action.setToolTip("The MCP servers whose tools chats can offer the model")
+        self.mcp_dialog: McpServersDialog | None = None
+        self._tools_available = ToolsAvailable([], None, [])
         self.server_panel = ServerPanel(hearth, self)
         toolbar.addWidget(self.server_panel)
 
@@ -162,6 +185,7 @@ class MainWindow(QMainWindow):
         self.composer.edit.installEventFilter(self.drop_filter)
         self._wire()
         self.refresh_models()
+        self.refresh_tools()
         self.composer.edit.setFocus()
 
     # Wiring ----------------------------------------------------------------------------------
@@ -179,6 +203,7 @@ class MainWindow(QMainWindow):
         worker.reloading.connect(self._reloading)
         self.model_bar.model_chosen.connect(self.load_model)
         self.model_bar.open_file_requested.connect(self._open_file)
+        self.model_bar.add_server_requested.connect(self.add_server)
         # Direct: a queued cancel would wait on the worker thread for the load to finish.
         self.model_bar.cancel_load_requested.connect(
             worker.cancel_load, Qt.ConnectionType.DirectConnection
@@ -190,6 +215,8 @@ class MainWindow(QMainWindow):
         self.sidebar.conversation_deleted.connect(self._conversation_deleted)
         self.chat.conversations_changed.connect(self._conversations_changed)
         self.chat.reload_requested.connect(self.reload_model)
+        self.chat.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.composer.tool_controls.manage_requested.connect(self.open_mcp_servers)
         self.chat_view.link_requested.connect(self._link)
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence.StandardKey.Find, self, self.sidebar.focus_search)
@@ -215,13 +242,16 @@ class MainWindow(QMainWindow):
             names[self.hearth.model_key(model.path)] = model.name
         for model in models:  # replies stored before keys held the repo and path
             names.setdefault(model.path.name, model.name)
-        return ModelListing(models, names)
+        remote = RemoteServers.in_folder(self.hearth.paths.config).all()
+        for server in remote:
+            names.update((str(ref), ref.label) for ref in server.refs())
+        return ModelListing(models, names, remote)
 
     def _show_models(self, ticket: int, listing: ModelListing) -> None:
         if ticket != self._models_ticket:
             return  # a newer listing is on its way
         self.chat.model_names = listing.names
-        self.model_bar.set_models(listing.models, self._model_path)
+        self.model_bar.set_models(listing.models, self._model_path, listing.remote)
         self.models_listed.emit()
 
     def _models_not_listed(self, error: Exception) -> None:
@@ -315,8 +345,67 @@ class MainWindow(QMainWindow):
         self._load_failed(f"{Path(refusal.model_path).name} does not fit in memory.", True)
         ask_load_anyway(self, refusal, lambda choice: self.load_model(refusal.model_path, choice))
 
+    # Tools ------------------------------------------------------------------------------------
+
+    def refresh_tools(self) -> None:
+        """Finds, off the GUI thread, the MCP servers switched on and whether this
+        computer's Python sandbox works; the Tools menu follows."""
+        toolbox, config = self.hearth.chat.toolbox, config_path(self.hearth.paths)
+
+        def find() -> ToolsAvailable:
+            ready, reason = toolbox.python_tool(None).available()
+            try:
+                servers = [server.name for server in load_servers(config) if not server.disabled]
+            except McpConfigError:
+                servers = []  # the page and the reply say what is wrong with the file
+            own = {name for name, _words in OWN_TOOLS}
+            extra = [name for name in toolbox.own_names() if name not in own]
+            return ToolsAvailable(servers, None if ready else reason, extra)
+
+        self._tasks.run(find, on_done=self._show_tools_available)
+
+    def _show_tools_available(self, available: ToolsAvailable) -> None:
+        self._tools_available = available
+        self.composer.tool_controls.set_available(
+            available.servers, available.python_problem, available.extra
+        )
+
+    def tool_choices(self) -> list[tuple[str, str]]:
+        """The tools a model may offer by default: Hearth's own and the servers switched on."""
+        others = [*self._tools_available.servers, *self._tools_available.extra]
+        return [*OWN_TOOLS, *((name, name) for name in others)]
+
+    def open_mcp_servers(self) -> None:
+        """Shows the MCP servers page (made on first use; it lists the servers afresh)."""
+        if self.mcp_dialog is None:
+            from ui.settings.mcp_page import McpServersDialog
+
+            hearth = self.hearth
+            self.mcp_dialog = McpServersDialog(
+                config_path(hearth.paths), lambda: hearth.mcp, parent=self
+            )
+            self.mcp_dialog.servers_changed.connect(self.refresh_tools)
+        self.mcp_dialog.reload()
+        self.mcp_dialog.show()
+        self.mcp_dialog.raise_()
+        self.mcp_dialog.activateWindow()
+
     def show_system_panel(self) -> None:
         show_system_panel(self, self.hearth.engine.info)
+
+    def add_server(self) -> None:
+        """Opens "Add a server…"; once the server is kept, the picker lists its models."""
+        self.add_server_dialog = AddServerDialog(self._tasks, self.hearth.paths.config, self)
+        self.add_server_dialog.server_added.connect(self._server_added)
+        self.add_server_dialog.open()
+
+    def _server_added(self, added: AddedServer) -> None:
+        self.refresh_models()
+        count = len(added.server.models)
+        self.statusBar().showMessage(
+            f"Added {added.server.name}: {count} models, listed as remote in the model picker.",
+            10000,
+        )
 
     def _open_file(self) -> None:
         path = self._choose_file(self)
@@ -366,6 +455,8 @@ class MainWindow(QMainWindow):
             page = ModelsPage(library, self.hearth.machine)
             page.library_changed.connect(self.refresh_models)
             page.models_folder_changed.connect(self._models_folder_changed)
+            page.remote_panel.changed.connect(self.refresh_models)
+            page.remote_panel.model_chosen.connect(self.load_model)
             self.models_window = ModelsWindow(page)
             page.start()
         self.models_window.show()
@@ -416,7 +507,15 @@ class MainWindow(QMainWindow):
         info = self.hearth.engine.info
         trained = info.n_ctx_train if info else 4096
         name = self.chat.model_names.get(key, Path(path).stem)
-        saved = edit_model_settings(self, self.hearth.model_settings, key, name, trained, info=info)
+        saved = edit_model_settings(
+            self,
+            self.hearth.model_settings,
+            key,
+            name,
+            trained,
+            info=info,
+            tool_choices=self.tool_choices(),
+        )
         if saved is None:
             return
         self._show_instructions()
@@ -480,6 +579,9 @@ class MainWindow(QMainWindow):
             self.models_window.page.begin_shutdown()  # a download pauses, kept for next time
             self.models_window.hide()
         self._tasks.abort_all()
+        if self.mcp_dialog is not None:
+            self.mcp_dialog.shutdown()
+        self.chat.begin_shutdown()
         self.server_panel.begin_shutdown()
         self.sidebar.stop_background_work(0)
         self.worker.stop_reply()

@@ -3,10 +3,15 @@
 With more than :data:`SEARCH_AFTER` models the picker takes typing: a few letters of
 any part of a model's name narrow the list to the models that contain them, and Enter
 or a click loads the one picked.
+
+Models on remote servers follow the local ones, each marked "(remote)" with its server's
+name, as the servers last listed them (the bar never contacts a server); "Add a server…"
+asks the window to open the dialog for a new one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
@@ -23,8 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.library.local_models import LocalModel
+from app.remote.refs import is_remote_ref, parse_ref
+from app.remote.servers import RemoteServer
 
 OPEN_FILE = "__open_file__"
+ADD_SERVER = "__add_server__"
 PICKER_TIP = "The model to chat with"
 # Models the picker lists before it also takes typing to search.
 SEARCH_AFTER = 5
@@ -32,11 +40,13 @@ SEARCH_HINT = "Type to search models"
 
 
 class ModelBar(QWidget):
-    """Signals: ``model_chosen(str path)``, ``open_file_requested()``,
-    ``cancel_load_requested()``, ``settings_requested()``."""
+    """Signals: ``model_chosen(str path)`` (a file's path, or ``remote:SERVER/MODEL``),
+    ``open_file_requested()``, ``add_server_requested()``, ``cancel_load_requested()``,
+    ``settings_requested()``."""
 
     model_chosen = Signal(str)
     open_file_requested = Signal()
+    add_server_requested = Signal()
     cancel_load_requested = Signal()
     settings_requested = Signal()
 
@@ -82,17 +92,32 @@ class ModelBar(QWidget):
         """Whether the picker takes typing (there are more than a few models)."""
         return self.picker.isEditable()
 
-    def set_models(self, models: list[LocalModel], current: str | None) -> None:
+    def set_models(
+        self,
+        models: list[LocalModel],
+        current: str | None,
+        remote: Sequence[RemoteServer] = (),
+    ) -> None:
         self.picker.blockSignals(True)
-        self._set_searchable(len(models) > SEARCH_AFTER)
+        refs = [(server, ref) for server in remote for ref in server.refs()]
+        self._set_searchable(len(models) + len(refs) > SEARCH_AFTER)
         self.picker.clear()
         for model in models:
             label = model.name + (" (starter)" if model.is_starter else "")
             self.picker.addItem(label, str(model.path))
             self.picker.setItemData(self.picker.count() - 1, str(model.path), 3)  # tooltip
+        for server, ref in refs:
+            self.picker.addItem(ref.label, str(ref))
+            tip = f"On the remote server {server.name} ({server.base_url})"
+            self.picker.setItemData(self.picker.count() - 1, tip, 3)
         if current and self.picker.findData(current) < 0:
-            self.picker.addItem(Path(current).stem, current)
+            label = parse_ref(current).label if is_remote_ref(current) else Path(current).stem
+            self.picker.addItem(label, current)
         self.picker.insertSeparator(self.picker.count())
+        self.picker.addItem("Add a server…", ADD_SERVER)
+        self.picker.setItemData(
+            self.picker.count() - 1, "Chat with models on an OpenAI-compatible server", 3
+        )
         self.picker.addItem("Open a GGUF file…", OPEN_FILE)
         labels = [self.picker.itemText(i) for i in range(self.picker.count())]
         self._labels.setStringList([label for label in labels if label])
@@ -196,5 +221,8 @@ class ModelBar(QWidget):
         if data == OPEN_FILE:
             self.show_current(self._current_path)
             self.open_file_requested.emit()
+        elif data == ADD_SERVER:
+            self.show_current(self._current_path)
+            self.add_server_requested.emit()
         elif data and data != self._current_path:
             self.model_chosen.emit(str(data))

@@ -175,18 +175,20 @@ class ChatService:
         text: str,
         callbacks: StreamCallbacks | None = None,
         options: ChatOptions | None = None,
+        control: ReplyControl | None = None,
     ) -> ReplyResult:
         """Stores the user's message after the current last one and streams a reply."""
         path = self.conversations.active_path(conversation_id)
         parent_id = path[-1].id if path else None
         user = self.conversations.add_message(conversation_id, parent_id, "user", text)
-        return self._reply(conversation_id, user, callbacks or StreamCallbacks(), options)
+        return self._reply(conversation_id, user, callbacks or StreamCallbacks(), options, control)
 
     def regenerate(
         self,
         assistant_message_id: int,
         callbacks: StreamCallbacks | None = None,
         options: ChatOptions | None = None,
+        control: ReplyControl | None = None,
     ) -> ReplyResult:
         """A new version of a reply; the earlier versions are kept."""
         old = self.conversations.get_message(assistant_message_id)
@@ -195,7 +197,9 @@ class ChatService:
         if old.parent_id is None:
             raise ValueError("a reply always follows a message")
         parent = self.conversations.get_message(old.parent_id)
-        return self._reply(old.conversation_id, parent, callbacks or StreamCallbacks(), options)
+        return self._reply(
+            old.conversation_id, parent, callbacks or StreamCallbacks(), options, control
+        )
 
     def edit_and_resend(
         self,
@@ -203,11 +207,14 @@ class ChatService:
         text: str,
         callbacks: StreamCallbacks | None = None,
         options: ChatOptions | None = None,
+        control: ReplyControl | None = None,
     ) -> ReplyResult:
         """A new version of one of the user's messages, answered afresh from there."""
         old = self.conversations.get_message(user_message_id)
         user = self.conversations.add_message(old.conversation_id, old.parent_id, "user", text)
-        return self._reply(old.conversation_id, user, callbacks or StreamCallbacks(), options)
+        return self._reply(
+            old.conversation_id, user, callbacks or StreamCallbacks(), options, control
+        )
 
     def template_switches(
         self, conversation_id: int | None, options: ChatOptions | None = None
@@ -256,6 +263,12 @@ class ChatService:
         saved = self.model_settings.get(self.model_name or "").tool_choice
         return "required" if saved == "required" else "auto"
 
+    def begin_reply(self) -> ReplyControl:
+        """The Stop handle of the reply about to be asked for (call it where the request
+        is made): a Stop that comes before the reply has begun still ends it."""
+        control = self._control = ReplyControl()
+        return control
+
     def stop(self) -> None:
         """Stops the reply in progress, between rounds of tool calls too; what was
         written is kept. A call already running finishes (within its tool's time limit);
@@ -270,8 +283,9 @@ class ChatService:
         parent: Message,
         callbacks: StreamCallbacks,
         options: ChatOptions | None,
+        control: ReplyControl | None = None,
     ) -> ReplyResult:
-        control = self._control = ReplyControl()
+        control = self._control = control or ReplyControl()
         model = self.model_name
         settings = self.model_settings.get(model or "")
         system_prompt = settings.system_prompt
@@ -488,7 +502,9 @@ class _ReplyWriter:
             fields["error"] = error
         if calls:
             fields["tool_calls"] = stored_calls(calls)
-        if stats is not None and stats.prompt_tokens:  # zero when a cancel cut it short
+        # Both zero when a cancel cut it short; a remote server that reports no usage
+        # gives the reply's tokens alone.
+        if stats is not None and (stats.prompt_tokens or stats.completion_tokens):
             fields.update(
                 prompt_tokens=stats.prompt_tokens,
                 completion_tokens=stats.completion_tokens,

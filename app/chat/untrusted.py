@@ -16,10 +16,10 @@ import re
 from functools import cache
 
 from app.engine.families import FAMILY_MARKERS
-from app.engine.tool_calls import CALL_TOKENS
+from app.engine.tool_calls import CALL_TOKENS, TOOL_OUTPUT_CLOSE, TOOL_OUTPUT_OPEN
 
-OPEN = "<tool_output>"
-CLOSE = "</tool_output>"
+OPEN = TOOL_OUTPUT_OPEN
+CLOSE = TOOL_OUTPUT_CLOSE
 _ZERO_WIDTH_SPACE = "\u200b"
 
 # Markup that means something to some family's template or reply parser, beyond the

@@ -35,6 +35,8 @@ from app.hearth import Hearth
 from app.library.gguf_header import GGUFError
 from app.library.local_models import ModelNotFoundError
 from app.library.starter import STARTER_NAME
+from app.remote.connect import remote_load_request
+from app.remote.refs import is_remote_ref
 from app.tools.toolbox import parse_names
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,10 @@ EFFORTS = ("low", "medium", "high")
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("chat", help="chat with a model in the terminal")
     parser.add_argument(
-        "--model", "-m", default=STARTER_NAME, help="a model's name or a GGUF file's path"
+        "--model",
+        "-m",
+        default=STARTER_NAME,
+        help="a model's name, a GGUF file's path, or remote:SERVER/MODEL (see hearth remote)",
     )
     parser.add_argument("-i", "--interactive", action="store_true", help="keep chatting")
     parser.add_argument(
@@ -154,6 +159,8 @@ def _load(
     the file's header was read and the engine is asked to load it, and not with
     ``--quiet``) and one ``hearth: ...`` line saying what is wrong.
     """
+    if is_remote_ref(name_or_path):
+        return _load_remote(hearth, name_or_path, say)
     if Path(name_or_path).expanduser().is_dir():
         error(f"{name_or_path} is a folder, not a model file")
         return None
@@ -180,6 +187,22 @@ def _load(
     if info.template_note:
         say(info.template_note)
     return model.name, info
+
+
+def _load_remote(
+    hearth: Hearth, ref: str, say: Callable[[str], None]
+) -> tuple[str, ModelInfo] | None:
+    """Connects to a remote server's model (``remote:SERVER/MODEL``, see ``hearth remote``)."""
+    try:
+        request = remote_load_request(ref, hearth.paths.config)
+        assert request.remote is not None
+        say(f"Connecting to {request.remote.server} for {request.remote.model}...")
+        info = hearth.engine.load(request)
+    except EngineError as problem:
+        error(one_line(str(problem)))
+        return None
+    say(f"{info.name} on {info.backend}")
+    return info.name, info
 
 
 def _ignored_switches(name: str, info: ModelInfo, args: argparse.Namespace) -> str:

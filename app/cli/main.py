@@ -12,11 +12,12 @@ from app.cli import (
     conversations_cmd,
     mcp_cmd,
     models_cmd,
+    remote_cmd,
     serve_cmd,
     system_cmd,
 )
 
-COMMANDS = ("chat", "conversations", "models", "bench", "system", "serve", "mcp")
+COMMANDS = ("chat", "conversations", "models", "bench", "system", "serve", "mcp", "remote")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     system_cmd.add_parser(commands)
     serve_cmd.add_parser(commands)
     mcp_cmd.add_parser(commands)
+    remote_cmd.add_parser(commands)
     return parser
 
 

@@ -3,6 +3,10 @@
 Loading another model starts a new host and ends the old one only once the new one
 is ready, so a failed or cancelled load leaves the previous model usable. If the host
 dies, the error says how, and the next request starts a new host and reloads.
+
+A model on a remote server (a request with ``remote`` set) is loaded the same way: a
+:class:`~app.engine.remote.RemoteSession` takes the host's place, with the same methods,
+so every caller (the chat, the queue, the API server, the window) has one path.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from typing import Any
 from app.engine.errors import EngineCrashed, EngineError, LoadCancelled, ModelLoadError
 from app.engine.process import EngineProcess, OnPrompt, OnText, OnToolCall
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
+from app.engine.remote import RemoteSession
 from app.engine.request import Request, RequestState
+
+# What holds the loaded model: a host process here, or a session with a remote server.
+ModelHost = EngineProcess | RemoteSession
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +34,7 @@ class Engine:
 
     def __init__(self, log_path: str | None = None) -> None:
         self._log_path = log_path
-        self._process: EngineProcess | None = None
+        self._process: ModelHost | None = None
         self._request: LoadRequest | None = None
         self._lock = threading.RLock()
         # The load and the reply in flight (or last begun): every cancel goes through them.
@@ -105,8 +113,10 @@ class Engine:
 
     def _start(
         self, request: LoadRequest, on_progress: Callable[[float], None] | None, ticket: Request
-    ) -> tuple[EngineProcess, ModelInfo]:
-        candidate = EngineProcess()
+    ) -> tuple[ModelHost, ModelInfo]:
+        candidate: ModelHost = (
+            RemoteSession(request.remote) if request.remote is not None else EngineProcess()
+        )
         try:
             return candidate, candidate.load(request, ticket, on_progress)
         except BaseException:
@@ -159,9 +169,7 @@ class Engine:
             ticket=ticket,
         )
 
-    def _ready_process(
-        self, on_reload: Callable[[], None] | None, ticket: Request
-    ) -> EngineProcess:
+    def _ready_process(self, on_reload: Callable[[], None] | None, ticket: Request) -> ModelHost:
         with self._lock:
             process, request = self._process, self._request
         if request is None:

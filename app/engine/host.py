@@ -55,7 +55,7 @@ from app.engine.protocol import (
 )
 from app.engine.reply_parser import Piece, ReplyParser
 from app.engine.stop_strings import StopStringFilter
-from app.engine.tool_calls import CALL_TOKENS
+from app.engine.tool_calls import CALL_TOKENS, TOOL_OUTPUT_MARKERS
 from app.library.gguf_header import GGUFError, read_gguf_header
 
 # Progress events are sent in steps of this size, not for every tensor.
@@ -250,7 +250,8 @@ class ModelHost:
         parser = ReplyParser(
             self._thinking_format,  # type: ignore[arg-type]
             starts_in_thinking=rendered.starts_in_thinking,
-            hidden_markers=self._hidden_markers,
+            # The chat layer's delimiters round tool output; a model echoing them shows none.
+            hidden_markers=(*self._hidden_markers, *(TOOL_OUTPUT_MARKERS if tools_offered else ())),
             tools_offered=tools_offered,
             tool_format=self._tool_format,
         )

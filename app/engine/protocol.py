@@ -27,6 +27,22 @@ class SamplingParams:
 
 
 @dataclass(frozen=True)
+class RemoteTarget:
+    """A model on another machine's OpenAI-compatible server (see ``app.engine.remote``).
+
+    server: the name the user gave the server. base_url: its API root (``.../v1``).
+    model: the model id the server lists ("" when only listing). api_key: sent as a
+    bearer token, never shown. timeout_s: how long the server may stay silent.
+    """
+
+    server: str
+    base_url: str
+    model: str = ""
+    api_key: str | None = field(default=None, repr=False)
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True)
 class LoadRequest:
     model_path: str
     n_ctx: int = 4096
@@ -40,6 +56,9 @@ class LoadRequest:
     offload_reason: str = ""
     # The new model needs the memory the loaded one holds: end that one before starting.
     end_previous_first: bool = False
+    # A model on a remote server (model_path is then its ``remote:SERVER/MODEL``
+    # reference): no host process starts, replies go over HTTP.
+    remote: RemoteTarget | None = None
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,12 @@ SYNTAX: dict[ToolCallFormat, CallSyntax] = {
 
 # Special-token texts of the call formats: a host must pass these through to the parser
 # (not drop them as control tokens) when tools are offered.
+# How a tool's output is delimited in the prompt (app.chat.untrusted): never shown if a
+# model echoes it.
+TOOL_OUTPUT_OPEN = "<tool_output>"
+TOOL_OUTPUT_CLOSE = "</tool_output>"
+TOOL_OUTPUT_MARKERS = (TOOL_OUTPUT_OPEN, TOOL_OUTPUT_CLOSE)
+
 CALL_TOKENS: frozenset[str] = frozenset(
     {
         "<tool_call>",

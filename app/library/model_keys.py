@@ -9,7 +9,8 @@ and should survive moving the models folder. So:
   (``<owner>/<repo>/<file>``, see :mod:`app.hub.layout`);
 - the starter model: its file name (it is unique, and its absolute path changes with
   every install);
-- any other file (imported where it lies, opened by path): its absolute path.
+- any other file (imported where it lies, opened by path): its absolute path;
+- a model on a remote server: its reference, ``remote:SERVER/MODEL`` (app.remote.refs).
 
 Earlier versions keyed every model by its bare file name; see
 :mod:`app.store.model_rekey` for how those rows move to the keys above.
@@ -22,6 +23,7 @@ import re
 from pathlib import Path, PurePath
 
 from app.library.starter import starter_model_path
+from app.remote.refs import is_remote_ref
 
 _SPLIT_SUFFIX = re.compile(r"-\d{5}-of-\d{5}(?=\.gguf$)", re.IGNORECASE)
 
@@ -41,6 +43,8 @@ def _resolved(path: Path) -> Path:
 
 def model_key(model_path: str | PurePath, models_dir: Path | None) -> str:
     """The key of the model file at ``model_path``, with ``models_dir`` the models folder."""
+    if is_remote_ref(str(model_path)):  # also as a Path (the API server holds one)
+        return str(model_path)
     path = _resolved(Path(model_path))
     if path == _starter():
         return path.name
@@ -55,6 +59,9 @@ def key_label(key: str | None) -> str:
     """A short name for a key, for lists: the file name without ``.gguf`` or split suffix."""
     if not key:
         return "No model"
+    if is_remote_ref(key):
+        server, _, model = key[len("remote:") :].partition("/")
+        return f"{PurePath(model).name or model} ({server})"
     name = PurePath(key.replace("\\", "/")).name
     name = _SPLIT_SUFFIX.sub("", name)
     return name[: -len(".gguf")] if name.lower().endswith(".gguf") else name

@@ -7,7 +7,8 @@ Names: ``calculator``, ``clock`` and ``python`` (Hearth's own), an MCP server's 
 The Python tool gets one scratch folder per conversation, so files persist between its
 calls in a chat. Where this OS's confinement cannot be had, the tool is left out and the
 reason is given, never run unconfined. MCP servers start on demand when a reply offers
-their tools, which can take seconds: build registries on a worker thread.
+their tools, which can take seconds: build registries on a worker thread. A server's
+tools the user switched off (``app.tools.mcp.switches``) are never offered.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class ToolBox:
 
     def _mcp_tools(self, name: str, problems: list[str]) -> list[Tool]:
         from app.tools.mcp.connection import McpServerError
+        from app.tools.mcp.switches import disabled_tools
 
         servers = self.server_names()
         server = name if name in servers else name.partition(SEPARATOR)[0]
@@ -163,6 +165,8 @@ class ToolBox:
         except McpServerError as error:
             problems.append(f"The MCP server {server!r} cannot be used: {error}.")
             return []
+        switched_off = disabled_tools(mcp.config_file, server)  # the user's per-tool switches
+        tools = [tool for tool in tools if getattr(tool, "remote_name", None) not in switched_off]
         if name == server:
             return tools
         chosen = [tool for tool in tools if tool.name == name]

@@ -18,6 +18,11 @@ Reading comfort: Ctrl+= and Ctrl+- (or Ctrl and the wheel) zoom the conversation
 in steps, Ctrl+0 goes back to 100%; :attr:`ChatView.zoom_changed` tells the window,
 which keeps the choice. On a wide window the messages keep a readable width (about
 :data:`READABLE_CHARS` characters of the zoomed text), centred.
+
+Tool messages are never bubbles of their own: each is the result of a call shown as a
+block in the assistant turn that made the call (matched by call id), and a turn after
+tool results continues the reply above it. While a reply runs, calls and results reach
+their blocks through a map from call id, so each costs the same however long the chat.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFontMetricsF, QKeySequence, QResizeEvent, QShortcut, QWheelEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from app.engine.tool_calls import ToolCall
 from app.store.records import Message
 from ui.chat.coalescer import TextCoalescer
 from ui.chat.message_widget import MessageWidget, VersionInfo
@@ -112,6 +118,13 @@ class ChatView(QScrollArea):
         self._streaming: MessageWidget | None = None
         self._pending_older: list[tuple[Message, VersionInfo | None, bool]] = []
         self._names: dict[str, str] = {}
+        # Tool messages, by the assistant turn whose calls they answer; the turns that
+        # continue a reply after tool results; each call's widget, by call id.
+        self._attached: dict[int, list[Message]] = {}
+        self._continuing: set[int] = set()
+        self._call_owner: dict[str, MessageWidget] = {}
+        # The turn whose calls may still be answered (a reply runs while it is shown).
+        self._open_turn: int | None = None
         self._follow = True
         self._bottom_distance = 0
         self._keep_bottom_distance: int | None = None
@@ -148,10 +161,13 @@ class ChatView(QScrollArea):
         self._live_widgets = []
         self._streaming = None
         self._names = model_names or {}
-        last = len(messages) - 1
+        self._call_owner = {}
+        shown = self._group_tool_results(messages)
+        self._open_turn = shown[-1].id if busy and shown else None
+        last = len(shown) - 1
         planned = [
             (m, versions.get(m.id), not busy and (m.role == "user" or i == last))
-            for i, m in enumerate(messages)
+            for i, m in enumerate(shown)
         ]
         self._pending_older = planned[:-FIRST_BATCH] if len(planned) > FIRST_BATCH else []
         for message, version, can_act in planned[len(self._pending_older) :]:
@@ -165,8 +181,40 @@ class ChatView(QScrollArea):
         return bool(self._pending_older)
 
     def shown_ids(self) -> list[int]:
-        """Every message in the view, rendered or waiting above, oldest first."""
-        return [m.id for m, _v, _a in self._pending_older] + [w.message.id for w in self.widgets]
+        """Every message in the view, rendered or waiting above, oldest first (a tool
+        message counts where its block is, after the turn that made the call)."""
+        ids: list[int] = []
+        for message in [m for m, _v, _a in self._pending_older] + [w.message for w in self.widgets]:
+            ids.append(message.id)
+            ids.extend(result.id for result in self._attached.get(message.id, ()))
+        return ids
+
+    def _group_tool_results(self, messages: list[Message]) -> list[Message]:
+        """The messages that get a widget; each tool message is kept for the turn whose
+        call it answers (by call id; else the assistant turn before it)."""
+        self._attached = {}
+        self._continuing = set()
+        owner_of_call: dict[str, int] = {}
+        owner: int | None = None
+        shown: list[Message] = []
+        previous: Message | None = None
+        for message in messages:
+            if message.role == "tool":
+                found = owner_of_call.get(message.tool_call_id or "", owner)
+                if found is not None:
+                    self._attached.setdefault(found, []).append(message)
+                else:
+                    shown.append(message)  # a result with no turn before it: shown as is
+            else:
+                if message.role == "assistant":
+                    owner = message.id
+                    for call in message.tool_calls:
+                        owner_of_call[call.id] = message.id
+                    if previous is not None and previous.role == "tool":
+                        self._continuing.add(message.id)
+                shown.append(message)
+            previous = message
+        return shown
 
     def add_message(self, message: Message, model_names: dict[str, str] | None = None) -> None:
         """A new message at the bottom (the user's, just sent)."""
@@ -177,9 +225,19 @@ class ChatView(QScrollArea):
         self._append_to(self._live_layout, widget)
         self._live_widgets.append(widget)
 
-    def begin_reply(self, message: Message, model_names: dict[str, str] | None = None) -> None:
+    def begin_reply(
+        self,
+        message: Message,
+        model_names: dict[str, str] | None = None,
+        *,
+        continues: bool = False,
+    ) -> None:
+        """The reply's next turn, streaming; ``continues``: it follows tool results."""
+        self.coalescer.flush()  # the last round's text belongs to its own turn
         self.empty_label.hide()
         self._names = model_names or self._names
+        if continues:
+            self._continuing.add(message.id)
         widget = self._make(message, None, False)
         self._append_to(self._live_layout, widget)
         self._live_widgets.append(widget)
@@ -200,6 +258,57 @@ class ChatView(QScrollArea):
         """The streaming reply's thinking (shown live above its answer)."""
         if self._streaming is not None:
             self._streaming.append_thinking(text)
+
+    # Tool calls -------------------------------------------------------------------------------
+
+    def add_tool_call(self, call: ToolCall) -> None:
+        """A call the streaming turn just made: a running block under it."""
+        widget = self._streaming
+        if widget is not None:
+            widget.add_tool_call(call.id, call.name, call.arguments, call.raw, call.error)
+            self._call_owner[call.id] = widget
+
+    def set_tool_waiting(self, call_id: str) -> None:
+        """The call waits for the user's say."""
+        widget = self._call_owner.get(call_id)
+        if widget is not None:
+            widget.tool_blocks[call_id].set_waiting()
+
+    def set_tool_result(
+        self, call_id: str, outcome: str, text: str, images: tuple[str, ...] = ()
+    ) -> None:
+        widget = self._call_owner.get(call_id)
+        if widget is not None:
+            widget.tool_blocks[call_id].set_result(outcome, text, images)
+
+    def finish_round(self, message: Message) -> None:
+        """A turn of the reply is over and the model goes on after its calls' results."""
+        self.coalescer.flush()
+        widget = self.widget_for(message.id)
+        if widget is not None:
+            widget.finish(message, can_regenerate=False)
+
+    def attach_turns(self, turns: tuple[Message, ...] | list[Message]) -> None:
+        """The reply's stored turns, once it is over: each result as stored (its exact
+        outcome) in its block, and kept with the turn that made the call."""
+        for message in turns:
+            if message.role != "tool":
+                continue
+            widget = self._call_owner.get(message.tool_call_id or "")
+            if widget is None:
+                continue
+            attached = self._attached.setdefault(widget.message.id, [])
+            if all(known.id != message.id for known in attached):
+                attached.append(message)
+            block = widget.tool_blocks.get(message.tool_call_id or "")
+            if block is not None:
+                block.set_result(message.tool_outcome or "ok", message.content, message.tool_images)
+
+    def set_reply_note(self, message_id: int, note: str | None) -> None:
+        """What the user should know beyond the reply, in a line under it."""
+        widget = self.widget_for(message_id)
+        if widget is not None:
+            widget.set_note(note)
 
     def finish_reply(self, message: Message, versions: VersionInfo) -> None:
         self.coalescer.flush()
@@ -238,7 +347,16 @@ class ChatView(QScrollArea):
         return next((w for w in self.widgets if w.message.id == message_id), None)
 
     def scroll_to_message(self, message_id: int) -> None:
-        """Shows ``message_id``, rendering older messages first if it is among them."""
+        """Shows ``message_id``, rendering older messages first if it is among them (a
+        tool message: the turn whose block shows it)."""
+        message_id = next(
+            (
+                owner
+                for owner, results in self._attached.items()
+                if any(result.id == message_id for result in results)
+            ),
+            message_id,
+        )
         while self.widget_for(message_id) is None and self._pending_older:
             self._render_older_batch(keep_position=False)
         widget = self.widget_for(message_id)
@@ -312,8 +430,25 @@ class ChatView(QScrollArea):
             "You" if message.role == "user" else self._names.get(message.model or "", "Assistant")
         )
         widget = MessageWidget(
-            message, author=author, versions=versions, can_regenerate=can_act, parent=self._page
+            message,
+            author=author,
+            versions=versions,
+            can_regenerate=can_act,
+            continues=message.id in self._continuing,
+            parent=self._page,
         )
+        for call_id in widget.tool_blocks:
+            self._call_owner[call_id] = widget
+        for result in self._attached.get(message.id, ()):
+            block = widget.tool_blocks.get(result.tool_call_id or "")
+            if block is None:  # a result whose call the turn does not list
+                block = widget.add_tool_call(
+                    result.tool_call_id or f"result-{result.id}", result.tool_name or "", {}
+                )
+            block.set_result(result.tool_outcome or "ok", result.content, result.tool_images)
+        if message.id != self._open_turn and message.status != "streaming":
+            for block in widget.tool_blocks.values():
+                block.end_unanswered()  # the reply ended before it was answered
         widget.regenerate_clicked.connect(self.regenerate_clicked)
         widget.edit_submitted.connect(self.edit_submitted)
         widget.version_selected.connect(self.version_selected)

@@ -1,7 +1,7 @@
 """The message box: Enter sends, Shift+Enter starts a new line; Send turns into Stop.
 
 Under the box sit the thinking switches (:mod:`ui.chat.thinking_controls`), shown only
-for a model whose template offers them.
+for a model whose template offers them, and the chat's tools (:mod:`ui.chat.tool_controls`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from ui.chat.thinking_controls import ThinkingControls
+from ui.chat.tool_controls import ToolControls
 
 
 class MessageEdit(QPlainTextEdit):
@@ -40,10 +41,12 @@ class Composer(QWidget):
         self.button.setDefault(True)
         self.button.setMinimumWidth(80)
         self.thinking_controls = ThinkingControls(self)
+        self.tool_controls = ToolControls(self)
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         controls_row = QHBoxLayout()
+        controls_row.addWidget(self.tool_controls)
         controls_row.addWidget(self.thinking_controls)
         controls_row.addStretch(1)
         layout = QVBoxLayout(self)

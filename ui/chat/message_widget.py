@@ -5,6 +5,11 @@ A reply's thinking sits in its own folding section above the answer
 Copy puts the answer's Markdown on the clipboard; its menu also offers plain text (as
 shown, formulas as their LaTeX). A failed reply says why in a notice across the
 message's width, above its buttons.
+
+A reply's tool calls show as compact blocks under its text (:mod:`ui.chat.tool_block`),
+one per call, in order; their results come from the tool messages, which the chat view
+attaches here by call id. The later rounds of one reply (the model going on after
+reading results) carry no author line of their own, so the rounds read as one reply.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.store.records import Message
 from ui.chat.thinking_section import ThinkingSection
+from ui.chat.tool_block import ToolBlock
 from ui.render.message_body import MessageBody
 
 # How long the Copy button says "Copied".
@@ -85,6 +91,7 @@ class MessageWidget(QFrame):
         author: str,
         versions: VersionInfo | None = None,
         can_regenerate: bool = False,
+        continues: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -98,6 +105,11 @@ class MessageWidget(QFrame):
 
         self.author_label = QLabel(f"<b>{html.escape(author)}</b>", self)
         layout.addWidget(self.author_label)
+        # A later round of a reply that used tools: the same reply, going on.
+        self.continues = continues
+        self.author_label.setVisible(not continues)
+        if continues:
+            layout.setContentsMargins(16, 0, 16, 10)
 
         self.thinking: ThinkingSection | None = None
         if message.role == "user":
@@ -114,6 +126,25 @@ class MessageWidget(QFrame):
             self.body.set_markdown(message.content)
             self.body.link_requested.connect(self.link_requested)
         layout.addWidget(self.body)
+
+        # The turn's tool calls, one block each, in the order the model made them.
+        self.tool_blocks: dict[str, ToolBlock] = {}
+        self.tools_area = QWidget(self)
+        self._tools_layout = QVBoxLayout(self.tools_area)
+        self._tools_layout.setContentsMargins(0, 2, 0, 2)
+        self._tools_layout.setSpacing(4)
+        self.tools_area.hide()
+        layout.addWidget(self.tools_area)
+        for call in message.tool_calls:
+            self.add_tool_call(call.id, call.name, call.arguments, call.raw, call.error)
+        # What the user should know beyond the reply (a tool that could not be had).
+        self.note_label = QLabel(self)
+        self.note_label.setObjectName("status")
+        self.note_label.setWordWrap(True)
+        self.note_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.note_label.hide()
+        layout.addWidget(self.note_label)
+        self._show_body()
 
         self._editor: QPlainTextEdit | None = None
         self._edit_row: QWidget | None = None
@@ -189,14 +220,48 @@ class MessageWidget(QFrame):
             self.thinking.append(text)
 
     def finish(self, message: Message, *, can_regenerate: bool) -> None:
-        """The reply is done: show its final text, thinking, figures and status."""
+        """The reply is done: show its final text, thinking, figures and status.
+
+        A call still unanswered now never will be (the reply was stopped first)."""
         if isinstance(self.body, MessageBody) and message.content != self.body.markdown():
             self.body.set_markdown(message.content)
         if self.thinking is not None:
             self.thinking.finish(message.reasoning, message.thinking_ms)
         self.message = message
+        for block in self.tool_blocks.values():
+            block.end_unanswered()
         self._can_regenerate = can_regenerate
+        self._show_body()
         self._refresh_footer()
+
+    # Tool calls ------------------------------------------------------------------------
+
+    def add_tool_call(
+        self,
+        call_id: str,
+        name: str,
+        arguments: dict[str, object] | None,
+        raw: str = "",
+        error: str | None = None,
+    ) -> ToolBlock:
+        """A block for one call of this turn (the same call twice gives the same block)."""
+        block = self.tool_blocks.get(call_id)
+        if block is None:
+            block = ToolBlock(call_id, name, arguments, raw, error, self.tools_area)
+            self.tool_blocks[call_id] = block
+            self._tools_layout.addWidget(block)
+            self.tools_area.show()
+        return block
+
+    def set_note(self, text: str | None) -> None:
+        """One line under the reply for what the user should know beyond it."""
+        self.note_label.setText(text or "")
+        self.note_label.setVisible(bool(text))
+
+    def _show_body(self) -> None:
+        # A turn that only called tools shows its blocks, not an empty text area.
+        empty = not self.message.content and self.message.status != "streaming"
+        self.body.setVisible(not (empty and self.tool_blocks))
 
     def set_can_act(self, can_act: bool) -> None:
         self._can_regenerate = can_act

@@ -3,7 +3,8 @@ their requests on its :class:`~ui.background.BackgroundRunner` through one
 :class:`~app.library.service.ModelLibrary`.
 
 Nothing goes to the network until the user searches, opens a repository or downloads;
-the catalog, the fit of its files and the models on disk need no connection.
+the catalog, the fit of its files and the models on disk need no connection. The "Remote
+servers" tab (:mod:`ui.models.remote_panel`) contacts a server only when asked to.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ui.background import BackgroundRunner, error_text
 from ui.models.downloads_panel import DownloadsPanel
 from ui.models.files_panel import FilesPanel
 from ui.models.library_panel import LibraryPanel
+from ui.models.remote_panel import RemotePanel
 from ui.models.search_panel import SearchPanel
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ class ModelsPage(QWidget):
         self.files_panel = FilesPanel(self)
         self.downloads_panel = DownloadsPanel(self)
         self.library_panel = LibraryPanel(self)
+        self.remote_panel = RemotePanel(self.runner, library.paths.config, parent=self)
         self.queue: DownloadQueue | None = None
         self.repo: RepoFiles | None = None
         self._search_id = self._open_id = 0
@@ -110,6 +113,7 @@ class ModelsPage(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(downloads_scroll, "Downloads")
         self.tabs.addTab(self.library_panel, "On this computer")
+        self.tabs.addTab(self.remote_panel, "Remote servers")
         top = QSplitter(Qt.Orientation.Horizontal, self)
         top.addWidget(self.search_panel)
         top.addWidget(self.files_panel)

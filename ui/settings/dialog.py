@@ -1,4 +1,5 @@
-"""The per-model settings dialog: instructions, sampling, thinking, loading, the template.
+"""The per-model settings dialog: instructions, sampling, thinking, tools, loading, the
+template.
 
 :class:`ModelSettingsDialog` edits a copy of one model's
 :class:`~app.store.records.ModelSettings`; nothing is saved by the dialog itself (see
@@ -11,6 +12,8 @@ first message), no thinking switch or effort.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -32,8 +35,10 @@ from PySide6.QtWidgets import (
 
 from app.engine.protocol import ModelInfo
 from app.store.records import ModelSettings
+from ui.chat.tool_controls import OWN_TOOLS
 from ui.settings import help_text
 from ui.settings.fields import GpuLayersSpinBox, SeedField
+from ui.settings.tool_fields import ToolDefaults
 
 # Used as the context ceiling when the model file does not say what it was trained for.
 _UNKNOWN_CONTEXT_CEILING = 1 << 20
@@ -105,7 +110,10 @@ class ModelSettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         info: ModelInfo | None = None,
+        tool_choices: Sequence[tuple[str, str]] = OWN_TOOLS,
     ) -> None:
+        """``tool_choices``: (name, words) of the tools to offer as defaults (Hearth's own
+        and the MCP servers switched on)."""
         super().__init__(parent)
         self._model_key = current.model_key
         self.setWindowTitle(f"Settings for {display_name}")
@@ -193,6 +201,10 @@ class ModelSettingsDialog(QDialog):
                 lacks = "no thinking switch" if no_toggle else "no effort setting"
             thinking.addRow(_note(f"This model's chat template offers {lacks}."))
 
+        tools_box = QGroupBox("Tools")
+        self.tool_defaults = ToolDefaults(tool_choices, tools_box)
+        QVBoxLayout(tools_box).addWidget(self.tool_defaults)
+
         loading_box = QGroupBox("Loading the model")
         loading = QFormLayout(loading_box)
         _add_row(loading, "&Context length", self.context_spin, help_text.CONTEXT_LENGTH)
@@ -215,6 +227,7 @@ class ModelSettingsDialog(QDialog):
             instructions_box,
             sampling_box,
             thinking_group,
+            tools_box,
             loading_box,
             template_box,
             grammar_box,
@@ -269,6 +282,7 @@ class ModelSettingsDialog(QDialog):
         _select(self.thinking_box, settings.thinking)
         _select(self.effort_box, settings.effort)
         self.grammar_edit.setPlainText(settings.grammar or "")
+        self.tool_defaults.set_values(settings.tools, settings.tool_choice)
 
     def reset_to_defaults(self) -> None:
         """Show the defaults in every field (saved only if the user presses Save)."""
@@ -306,4 +320,6 @@ class ModelSettingsDialog(QDialog):
             thinking=self.thinking_box.currentData(),
             effort=self.effort_box.currentData(),
             grammar=grammar if grammar.strip() else None,
+            tools=self.tool_defaults.tools(),
+            tool_choice=self.tool_defaults.tool_choice(),
         )

@@ -143,6 +143,7 @@ def test_a_forced_calculator_call_runs_and_the_next_round_reads_its_result(heart
         "ok",
     )
     assert answer.status == "complete"
+    assert "tool_output" not in answer.content  # the delimiter, if echoed, never shows
     assert [m.id for m in started] == [asked.id, answer.id]  # one bubble per round
     assert [c.id for c in calls] == [call.id] and [r.text for r in results] == ["1517"]
     assert result.message.id == answer.id

@@ -1,0 +1,1 @@
+"""Remote engines: OpenAI-compatible servers Hearth chats with (see app.remote.servers)."""
