@@ -56,6 +56,7 @@ from ui.model_bar import ModelBar
 from ui.models.drop_import import GgufDropFilter
 from ui.remote_dialog import AddServerDialog
 from ui.render.links import confirm_and_open_link
+from ui.render.math_image import warm_up as warm_up_formulas
 from ui.server_panel import ServerPanel
 from ui.settings import edit_model_settings
 from ui.sidebar import ConversationSidebar
@@ -268,6 +269,11 @@ class MainWindow(QMainWindow):
         The models folder and the settings are read off the GUI thread first.
         """
         hearth = self.hearth
+        # The formula typesetter (matplotlib, about 46 MB and half a second) loads on a
+        # thread of its own now, beside the model, rather than when the first message
+        # appears: every chat shows one within seconds, and its memory is then in place
+        # from the start instead of arriving mid-chat.
+        warm_up_formulas()
         self._models_ticket += 1
         ticket = self._models_ticket
 

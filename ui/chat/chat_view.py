@@ -117,6 +117,7 @@ class ChatView(QScrollArea):
         self._live_widgets: list[MessageWidget] = []
         self._streaming: MessageWidget | None = None
         self._pending_older: list[tuple[Message, VersionInfo | None, bool]] = []
+        self._seeking: int | None = None  # the message a jump waits to show
         self._names: dict[str, str] = {}
         # Tool messages, by the assistant turn whose calls they answer; the turns that
         # continue a reply after tool results; each call's widget, by call id.
@@ -162,6 +163,7 @@ class ChatView(QScrollArea):
         self._streaming = None
         self._names = model_names or {}
         self._call_owner = {}
+        self._seeking = None
         shown = self._group_tool_results(messages)
         self._open_turn = shown[-1].id if busy and shown else None
         last = len(shown) - 1
@@ -347,9 +349,10 @@ class ChatView(QScrollArea):
         return next((w for w in self.widgets if w.message.id == message_id), None)
 
     def scroll_to_message(self, message_id: int) -> None:
-        """Shows ``message_id``, rendering older messages first if it is among them (a
-        tool message: the turn whose block shows it)."""
-        message_id = next(
+        """Shows ``message_id`` (a tool message: the turn whose block shows it). If it is
+        among the older messages not rendered yet, they are rendered a batch per turn of
+        the event loop, so a jump far back never freezes the window."""
+        self._seeking = next(
             (
                 owner
                 for owner, results in self._attached.items()
@@ -357,14 +360,28 @@ class ChatView(QScrollArea):
             ),
             message_id,
         )
-        while self.widget_for(message_id) is None and self._pending_older:
-            self._render_older_batch(keep_position=False)
-        widget = self.widget_for(message_id)
-        if widget is None:
-            return
         self._follow = False
-        # After the layout has placed the new widgets.
-        QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 40))
+        self._seek_step()
+
+    def _seek_step(self) -> None:
+        target = self._seeking
+        if target is None:
+            return
+        widget = self.widget_for(target)
+        if widget is None and any(m.id == target for m, _v, _a in self._pending_older):
+            self._render_older_batch(keep_position=False)
+            QTimer.singleShot(0, self._seek_step)
+            return
+        self._seeking = None
+        if widget is not None:
+            # After the layout has placed the new widgets.
+            QTimer.singleShot(0, lambda: self._reveal(target))
+
+    def _reveal(self, message_id: int) -> None:
+        widget = self.widget_for(message_id)  # None if another chat is shown by now
+        if widget is not None:
+            self._follow = False
+            self.ensureWidgetVisible(widget, 0, 40)
 
     # Zoom and width --------------------------------------------------------------------------
 
