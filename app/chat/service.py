@@ -32,6 +32,7 @@ from app.chat.tool_loop import (
     stored_calls,
     untrusted_in_turn,
 )
+from app.docs.context import with_documents
 from app.engine.engine import Engine
 from app.engine.errors import EngineCrashed, EngineError
 from app.engine.families import Family, tool_call_format
@@ -94,6 +95,10 @@ class ChatOptions:
     # The prompt carries content that is not the user's (a document): no tool call of
     # this reply runs without asking.
     untrusted_context: bool = False
+    # Documents (app.docs.chat_docs): called once with the user's message the reply
+    # answers, on the reply's thread; returns the retrieved passages, delimited as data,
+    # to put before that message in the prompt (never stored). Implies untrusted_context.
+    documents: Callable[[Message], str | None] | None = None
 
 
 def _deny(_request: ApprovalRequest) -> Decision:
@@ -160,6 +165,10 @@ class ChatService:
         self.toolbox = toolbox or ToolBox()
         self.approvals = ApprovalPolicy()
         self.max_tool_rounds = max_tool_rounds
+        # The documents a chat has on (the window sets it: app.docs.chat_docs.ChatDocs.hook):
+        # a conversation id to its ChatOptions.documents callable, used when the options
+        # bring none.
+        self.documents_for: Callable[[int], Callable[[Message], str | None] | None] | None = None
 
     @property
     def model_name(self) -> str | None:
@@ -307,6 +316,10 @@ class ChatService:
             on_result=callbacks.on_tool_result,
         )
         turns: list[Message] = []
+        hook = options.documents if options and options.documents else None
+        if hook is None and self.documents_for is not None:
+            hook = self.documents_for(conversation_id)
+        documents = hook(parent) if hook is not None else None
         for round_number in range(self.max_tool_rounds + 1):
             # The leaf may not be the parent yet (a new version of an older turn).
             history = _path_to(
@@ -321,7 +334,7 @@ class ChatService:
             result, calls = self._generate_turn(
                 conversation_id,
                 parent,
-                prompt_messages(system_prompt, history),
+                with_documents(prompt_messages(system_prompt, history), documents),
                 sampling,
                 round_options,
                 grammar,
@@ -331,9 +344,9 @@ class ChatService:
             turns.append(result.message)
             if result.error is not None or not calls or control.stopped:
                 return replace(result, turns=tuple(turns), note=_joined(notes))
-            untrusted = (options is not None and options.untrusted_context) or untrusted_in_turn(
-                history, own_output_tools(tools.registry)
-            )
+            untrusted = (
+                options is not None and (options.untrusted_context or documents is not None)
+            ) or untrusted_in_turn(history, own_output_tools(tools.registry))
             last_round = round_number == self.max_tool_rounds
             limit = _round_limit_note(self.max_tool_rounds) if last_round else None
             answered = runner.run_calls(

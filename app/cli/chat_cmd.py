@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.chat.service import ChatOptions, ReplyResult, StreamCallbacks
+from app.cli import docs_cmd
 from app.cli.output import dim, error, one_line, status
 from app.cli.tool_prompt import call_line, result_line, terminal_approver
 from app.engine.errors import EngineError
@@ -83,6 +84,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=("auto", "required"),
         help="required: each reply must begin with a tool call",
     )
+    parser.add_argument(
+        "--think-longer",
+        type=_positive_int,
+        metavar="N",
+        help="then sample N answers and keep the best as a new version (see app.think)",
+    )
+    parser.add_argument(
+        "--think-budget",
+        type=_positive_int,
+        default=120,
+        metavar="SECONDS",
+        help="the time --think-longer may take (default 120)",
+    )
+    docs_cmd.add_chat_argument(parser)
     parser.add_argument("prompt", nargs="*", help="the message to send")
     parser.set_defaults(run=run)
 
@@ -105,6 +120,11 @@ class _Chat:
     options: ChatOptions
     quiet: bool
     show_thinking: bool
+    # --think-longer N and its budget in seconds (None: reply once).
+    think_longer: int | None = None
+    think_budget: float = 120.0
+    # --docs NAMES: document collections the replies answer from (app.cli.docs_cmd).
+    docs: str | None = None
 
     @classmethod
     def from_args(cls, hearth: Hearth, args: argparse.Namespace) -> _Chat:
@@ -116,7 +136,15 @@ class _Chat:
             tools=parse_names(args.tools),
             tool_choice=args.tool_choice,
         )
-        return cls(hearth, options, args.quiet, not args.hide_thinking)
+        return cls(
+            hearth,
+            options,
+            args.quiet,
+            not args.hide_thinking,
+            getattr(args, "think_longer", None),
+            float(getattr(args, "think_budget", 120)),
+            getattr(args, "docs", None),
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
         unknown = hearth.chat.toolbox.unknown(parse_names(args.tools) or ())
         if unknown:
             return error(_unknown_tools(hearth, unknown))
+        missing_docs = docs_cmd.check_docs_names(args.docs) if args.docs else None
+        if missing_docs:
+            return error(missing_docs)
         say = (lambda _text: None) if args.quiet else status
         loaded = _load(hearth, args.model, say)
         if loaded is None:
@@ -257,17 +288,33 @@ def _send(chat: _Chat, conversation_id: int, text: str) -> int:
         on_tool_result=lambda call, result: say(result_line(call, result)),
         approve=terminal_approver(chat.hearth.chat.stop),
     )
+    options, docs = docs_cmd.docs_options(chat.hearth, chat.docs, conversation_id, chat.options)
     try:
         with _ctrl_c_stops(chat.hearth):
-            result = chat.hearth.chat.send(conversation_id, text, callbacks, chat.options)
+            result = chat.hearth.chat.send(conversation_id, text, callbacks, options)
     finally:
         printer.finish()
     sys.stdout.write("\n")
+    if docs is not None:
+        docs_cmd.print_sources(docs, result)
+        docs.close()
     sys.stdout.flush()
     if not chat.quiet:
         status(_summary(result))
     if result.note:
         status(f"hearth: {result.note}")
+    if chat.think_longer and not result.error and result.message.status == "complete":
+        from app.think.terminal import think_longer_in_terminal
+
+        return think_longer_in_terminal(
+            chat.hearth,
+            result.message.id,
+            chat.think_longer,
+            budget_s=chat.think_budget,
+            quiet=chat.quiet,
+            status=status,
+            options=chat.options,
+        )
     return 1 if result.error else 0
 
 

@@ -10,6 +10,7 @@ from app.cli import (
     bench_cmd,
     chat_cmd,
     conversations_cmd,
+    docs_cmd,
     mcp_cmd,
     models_cmd,
     remote_cmd,
@@ -17,7 +18,7 @@ from app.cli import (
     system_cmd,
 )
 
-COMMANDS = ("chat", "conversations", "models", "bench", "system", "serve", "mcp", "remote")
+COMMANDS = ("chat", "conversations", "models", "bench", "system", "serve", "mcp", "remote", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_parser(commands)
     mcp_cmd.add_parser(commands)
     remote_cmd.add_parser(commands)
+    docs_cmd.add_parser(commands)
     return parser
 
 

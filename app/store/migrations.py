@@ -168,6 +168,72 @@ _STEP_7_TOOL_CALLS = [
     "ALTER TABLE model_settings ADD COLUMN tool_choice TEXT",
 ]
 
+_STEP_8_ARENA_AND_THINK_LONGER = [
+    # Arena comparisons (see app.store.arena): a session pits two sides (a model, or a
+    # model with other settings) against each other; each turn is one prompt, both
+    # answers and the user's vote ("a", "b", "tie", "both_bad"; NULL until voted).
+    """
+    CREATE TABLE arena_sessions (
+        id          INTEGER PRIMARY KEY,
+        created_at  REAL NOT NULL,
+        tag         TEXT NOT NULL DEFAULT '',
+        side_a      TEXT NOT NULL,
+        side_b      TEXT NOT NULL,
+        model_a     TEXT NOT NULL,
+        model_b     TEXT NOT NULL,
+        settings_a  TEXT NOT NULL DEFAULT '{}',
+        settings_b  TEXT NOT NULL DEFAULT '{}'
+    )
+    """,
+    """
+    CREATE TABLE arena_turns (
+        id              INTEGER PRIMARY KEY,
+        session_id      INTEGER NOT NULL REFERENCES arena_sessions(id) ON DELETE CASCADE,
+        position        INTEGER NOT NULL,
+        prompt          TEXT NOT NULL,
+        answer_a        TEXT NOT NULL DEFAULT '',
+        answer_b        TEXT NOT NULL DEFAULT '',
+        status_a        TEXT NOT NULL DEFAULT 'streaming',
+        status_b        TEXT NOT NULL DEFAULT 'streaming',
+        ttft_ms_a       REAL,
+        ttft_ms_b       REAL,
+        tokens_per_s_a  REAL,
+        tokens_per_s_b  REAL,
+        vote            TEXT,
+        voted_at        REAL,
+        created_at      REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX arena_turns_by_session ON arena_turns(session_id, position)",
+    # Think longer (see app.store.think_runs): the candidates sampled for a reply, how
+    # one was chosen ("vote", "judge", "effort") and why; message_id is the version made.
+    """
+    CREATE TABLE think_runs (
+        id          INTEGER PRIMARY KEY,
+        source_id   INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        message_id  INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+        method      TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        chosen      INTEGER,
+        created_at  REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX think_runs_by_message ON think_runs(message_id)",
+    """
+    CREATE TABLE think_candidates (
+        run_id             INTEGER NOT NULL REFERENCES think_runs(id) ON DELETE CASCADE,
+        position           INTEGER NOT NULL,
+        content            TEXT NOT NULL,
+        temperature        REAL NOT NULL,
+        completion_tokens  INTEGER,
+        prompt_eval_tokens INTEGER,
+        total_ms           REAL,
+        status             TEXT NOT NULL,
+        PRIMARY KEY (run_id, position)
+    )
+    """,
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
@@ -176,6 +242,7 @@ MIGRATIONS: list[list[str]] = [
     _STEP_5_REPLY_WRITER,
     _STEP_6_MODEL_KEYS_BY_REPO_AND_PATH,
     _STEP_7_TOOL_CALLS,
+    _STEP_8_ARENA_AND_THINK_LONGER,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

@@ -1,0 +1,1 @@
+"""The arena: blind comparisons of two models' answers, the votes, and the ratings they give."""

@@ -1,0 +1,1 @@
+"""Chat with your documents: reading files, indexing passages, retrieval, citations."""
