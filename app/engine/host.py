@@ -197,8 +197,10 @@ class ModelHost:
         )
         return cls(llm, prompts, info)
 
-    def _render(self, messages: Sequence[dict[str, Any]], options: dict[str, Any]) -> Any:
-        return self.prompts.render(messages, options=options)
+    def _render(
+        self, messages: Sequence[dict[str, Any]], options: dict[str, Any], *, forced: bool = False
+    ) -> Any:
+        return self.prompts.render(messages, options=options, describe_tools=not forced)
 
     def _tokenize(self, prompt: str) -> list[int]:
         # The template may write the BOS token itself; never add a second one.
@@ -224,7 +226,8 @@ class ModelHost:
         tried: dict[int, tuple[Any, list[int]]] = {}
 
         def count(messages: Sequence[dict[str, Any]]) -> int:
-            rendered = self._render(messages, options)
+            # A grammar that forces the call writes its syntax: no tools note then.
+            rendered = self._render(messages, options, forced=bool(request.grammar))
             tried[len(messages)] = (rendered, self._tokenize(rendered.text))
             return len(tried[len(messages)][1])
 

@@ -23,7 +23,8 @@ from app.engine.chat_template import (
     TemplateRefused,
     TemplateTooCostly,
 )
-from app.engine.families import Family, family_title
+from app.engine.families import Family, family_title, tool_call_format
+from app.engine.tools_note import with_tools_note
 
 # A small conversation that shows whether a template takes a system message.
 _PROBE_TURNS: tuple[dict[str, str], ...] = (
@@ -76,6 +77,7 @@ class PromptBuilder:
         self._always_fallback = bool(broken)
         self._fallback_reason = broken
         self.supports_effort = template.reads("reasoning_effort")
+        self._reads_tools = template.reads("tools")
         self._reads_thinking = template.reads("enable_thinking")
         self._think_convention = not self._reads_thinking and bool(
             _THINKING_FLAG.search(template.source)
@@ -99,22 +101,36 @@ class PromptBuilder:
         return ""
 
     def render(
-        self, messages: Sequence[Mapping[str, Any]], *, options: Mapping[str, Any] | None = None
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        options: Mapping[str, Any] | None = None,
+        describe_tools: bool = True,
     ) -> RenderedPrompt:
         """The prompt for ``messages``, with the generation prompt for the model's reply.
 
         ``options``: ``enable_thinking`` (bool) and ``reasoning_effort`` (str), only
         when set; they reach the template as variables of those names. ``tools`` (the
-        offered tools' specs) reaches it as ``tools``.
+        offered tools' specs) reaches it as ``tools``; a template with no place for them
+        gets them described in the instructions, unless ``describe_tools`` is False (a
+        grammar forcing the call writes its syntax itself).
         """
         variables = {key: value for key, value in (options or {}).items() if value is not None}
         tools = variables.pop("tools", None) or None
         turns = normalize_messages(messages)
         if self._think_convention and "enable_thinking" in variables:
             turns = _with_thinking_flag(turns, bool(variables["enable_thinking"]))
+        # Templates with no place for tools (the built-in ones included) are told of
+        # them in the instructions.
+        noted = (
+            with_tools_note(turns, tools, tool_call_format(self.family))
+            if tools and describe_tools
+            else turns
+        )
         has_system = bool(turns) and turns[0].get("role") == "system"
         if not self._always_fallback:
-            own_turns = turns if self.supports_system else _fold_system(turns)
+            own = turns if self._reads_tools else noted
+            own_turns = own if self.supports_system else _fold_system(own)
             try:
                 text = self.template.render(own_turns, tools=tools, variables=variables)
             except TemplateRefused:
@@ -134,7 +150,7 @@ class PromptBuilder:
                     fallback_family=None,
                     starts_in_thinking=_opens_thinking(text),
                 )
-        text = self._fallback_template().render(turns, tools=tools, variables=variables)
+        text = self._fallback_template().render(noted, tools=tools, variables=variables)
         return RenderedPrompt(
             text=text,
             # The built-in Gemma and Mistral templates fold instructions in themselves.
