@@ -18,6 +18,7 @@ from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
 from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
 from app.hardware.offload import OffloadPlan
+from app.library.context_choice import choose_context
 from app.library.fit import ModelShape
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
@@ -41,9 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The context used when a model's settings name none: enough for long chats, small
-# enough for the KV cache of a 7B model to stay modest.
-DEFAULT_CONTEXT = 4096
 # More layers than any model has: a header claiming more is corrupt (and planning for
 # it would allocate per-layer lists of that length).
 MAX_LAYERS = 10_000
@@ -153,16 +151,20 @@ class Hearth:
         weights load; ``CPU`` / ``PARTLY_GPU`` load it anyway as the user chose.
         """
         settings = self.model_settings.get(self.model_key(model.path))
-        header, shape = _model_header(model.path)
-        trained = header.context_length or DEFAULT_CONTEXT
-        n_ctx = settings.context_length or min(trained, DEFAULT_CONTEXT)
-        plan, end_previous_first = self._plan(shape, n_ctx, choice, settings.gpu_layers, model)
+        _header, shape = _model_header(model.path)
+        kv_type = settings.kv_cache_type or "f16"
+        context = choose_context(shape, self.machine(), settings.context_length, kv_type=kv_type)
+        n_ctx = context.n_ctx
+        plan, end_previous_first = self._plan(
+            shape, n_ctx, choice, settings.gpu_layers, model, kv_type
+        )
         arguments = plan.llama_kwargs()
         return LoadRequest(
             model_path=str(model.path),
             n_ctx=n_ctx,
             n_gpu_layers=arguments["n_gpu_layers"],
             flash_attn=arguments["flash_attn"],
+            kv_type=plan.kv_cache_type,
             chat_template_override=settings.chat_template_override,
             offload_reason=plan.reason,
             end_previous_first=end_previous_first,
@@ -175,6 +177,7 @@ class Hearth:
         choice: LoadChoice | None,
         gpu_layers: int | None,
         model: LocalModel,
+        kv_type: str = "f16",
     ) -> tuple[OffloadPlan, bool]:
         """The load plan on memory read now, and whether the loaded model must end first."""
 
@@ -185,6 +188,7 @@ class Hearth:
                 n_ctx,
                 choice=choice,
                 override=gpu_layers,
+                kv_type=kv_type,
                 model_path=str(model.path),
             )
 

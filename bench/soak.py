@@ -28,6 +28,7 @@ Prints a summary (``--json`` for JSON on stdout); exits 1 if any invariant broke
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import random
@@ -497,6 +498,7 @@ def _fill_report(
 
 
 def main(argv: list[str] | None = None) -> int:
+    faulthandler.enable()  # a crash in Qt or llama.cpp leaves every thread's Python stack
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=100, help="how many actions (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import ui
+from app.engine.process import prestart_host
 from app.hearth import Hearth
 from app.paths import hearth_paths
 from app.smoke_test import report_startup
@@ -66,6 +67,9 @@ def _open_window(
     from ui.style import apply_style
 
     apply_style(app)
+    # The engine host starts and imports while the window opens and the user chooses;
+    # the first load takes it over.
+    prestart_host()
     hearth = Hearth.open()
     if window_lock.exclusive:
         hearth.conversations.purge_deleted(deleted_before=claimed_at)

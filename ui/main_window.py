@@ -50,6 +50,8 @@ from ui.chat.context_meter import ContextMeter
 from ui.chat.controller import ChatController
 from ui.chat.tool_controls import OWN_TOOLS
 from ui.chat.welcome import WelcomePanel
+from ui.docs.controller import DocsController
+from ui.docs.drop import DocumentDropFilter
 from ui.engine_worker import EngineThread
 from ui.load_refusal import ask_load_anyway
 from ui.model_bar import ModelBar
@@ -61,8 +63,10 @@ from ui.server_panel import ServerPanel
 from ui.settings import edit_model_settings
 from ui.sidebar import ConversationSidebar
 from ui.system_panel import show_system_panel
+from ui.think.controller import ThinkLongerController
 
 if TYPE_CHECKING:
+    from ui.arena.window import ArenaWindow
     from ui.models.window import ModelsWindow
     from ui.settings.mcp_page import McpServersDialog
 
@@ -143,6 +147,9 @@ class MainWindow(QMainWindow):
         self.mcp_action = toolbar.addAction("MCP servers", self.open_mcp_servers)
         self.mcp_action.setToolTip("The MCP servers whose tools chats can offer the model")
         self.mcp_dialog: McpServersDialog | None = None
+        self.arena_action = toolbar.addAction("Arena", self.open_arena)
+        self.arena_action.setToolTip("Compare two models blind, vote, and see their ratings")
+        self.arena_window: ArenaWindow | None = None
         self._tools_available = ToolsAvailable([], None, [])
         self.server_panel = ServerPanel(hearth, self)
         toolbar.addWidget(self.server_panel)
@@ -152,6 +159,9 @@ class MainWindow(QMainWindow):
         self.meter = ContextMeter(self)
         self.composer = Composer(self)
         self.chat = ChatController(hearth, self.worker, self.chat_view, self.composer, self.meter)
+        self.think_longer = ThinkLongerController(
+            hearth, self.chat, self.chat_view, self.composer, self._think_note, self
+        )
 
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
@@ -184,6 +194,16 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.installEventFilter(self.drop_filter)
         self.composer.edit.installEventFilter(self.drop_filter)
+        # Documents dropped on the chat, or chosen with the paperclip, join the chat.
+        self.docs = DocsController(
+            hearth, self._tasks, self.chat, self.chat_view, self.composer.docs_strip, self
+        )
+        self.docs_drop = DocumentDropFilter(self)
+        self.docs_drop.files_dropped.connect(self.docs.attach)
+        self.composer.attach_button.files_chosen.connect(self.docs.attach)
+        for target in (self, self.composer.edit, self.chat_view):
+            target.installEventFilter(self.docs_drop)
+        self.chat_view.setAcceptDrops(True)
         self._wire()
         self.refresh_models()
         self.refresh_tools()
@@ -396,6 +416,26 @@ class MainWindow(QMainWindow):
         self.mcp_dialog.raise_()
         self.mcp_dialog.activateWindow()
 
+    def open_arena(self) -> None:
+        """Shows the arena (ui.arena), made on first use."""
+        if self.arena_window is None:
+            from ui.arena.window import ArenaWindow
+
+            self.arena_window = ArenaWindow(self.hearth)
+            self.arena_window.models_switched.connect(self._arena_switched)
+            self.arena_window.start()
+        self.arena_window.show()
+        self.arena_window.raise_()
+        self.arena_window.activateWindow()
+
+    def _arena_switched(self) -> None:
+        info = self.hearth.engine.info
+        if info is not None:
+            self._loaded(info)
+
+    def _think_note(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
     def show_system_panel(self) -> None:
         show_system_panel(self, self.hearth.engine.info)
 
@@ -529,6 +569,7 @@ class MainWindow(QMainWindow):
         reload_needed = (
             saved.context_length != before.context_length
             or saved.gpu_layers != before.gpu_layers
+            or saved.kv_cache_type != before.kv_cache_type
             or saved.chat_template_override != before.chat_template_override
         )
         if reload_needed:
@@ -565,6 +606,8 @@ class MainWindow(QMainWindow):
         self.chat_view.scroll_to_message(message_id)
 
     def _link(self, url: QUrl) -> None:
+        if self.docs.open_citation(url):  # a citation opens in Hearth's own viewer
+            return
         confirm_and_open_link(self, url)
 
     # Closing ---------------------------------------------------------------------------------
@@ -588,6 +631,11 @@ class MainWindow(QMainWindow):
         if self.mcp_dialog is not None:
             self.mcp_dialog.shutdown()
         self.chat.begin_shutdown()
+        self.docs.begin_shutdown()
+        self.think_longer.begin_shutdown()
+        if self.arena_window is not None:
+            self.arena_window.begin_shutdown()
+            self.arena_window.hide()
         self.server_panel.begin_shutdown()
         self.sidebar.stop_background_work(0)
         self.worker.stop_reply()
@@ -613,6 +661,7 @@ class MainWindow(QMainWindow):
             self.models_window.deleteLater()
             self.models_window = None
         ended = self._tasks.wait(left(), aborted_too=False) and ended  # the writes
+        self.docs.close()
         ended = self.sidebar.stop_background_work(int(left() * 1000)) and ended
         ended = self.server_panel.finish_shutdown(left()) and ended
         self.engine_thread.thread.wait(int(left() * 1000))

@@ -20,8 +20,10 @@ from app.docs import sources
 from app.docs.chat_docs import ChatDocs
 from app.docs.context import cited_numbers
 from app.docs.database import SchemaTooNew
-from app.docs.index import DocIndex, DocsError
+from app.docs.embedder import EmbedderError, LlamaEmbedder
+from app.docs.index import DocIndex, DocsError, docs_database_path
 from app.docs.indexer import Progress, index_collection, index_files
+from app.docs.vectors import embed_missing
 from app.hearth import Hearth
 from app.paths import hearth_paths
 
@@ -44,6 +46,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     reindex.add_argument("name", nargs="?", help="one collection (default: all)")
     reindex.add_argument("--force", action="store_true", help="every file, changed or not")
     reindex.set_defaults(run=run_reindex)
+    embedder = actions.add_parser(
+        "embedder", help="the GGUF embedding model for vector search (default: none, BM25)"
+    )
+    embedder.add_argument("model", nargs="?", help="a model's name or a GGUF file's path")
+    embedder.add_argument("--off", action="store_true", help="no vectors: BM25 alone")
+    embedder.set_defaults(run=run_embedder)
 
 
 def add_chat_argument(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +63,12 @@ def add_chat_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _open() -> DocIndex:
-    return ChatDocs.open(hearth_paths().ensure().data).index
+    return DocIndex.open(docs_database_path(hearth_paths().ensure().data))
+
+
+def _embedder(index: DocIndex) -> LlamaEmbedder | None:
+    chosen = index.embedder_path()
+    return LlamaEmbedder(chosen) if chosen is not None and chosen.is_file() else None
 
 
 def _run(action: str, args: argparse.Namespace) -> int:
@@ -70,8 +83,10 @@ def _run(action: str, args: argparse.Namespace) -> int:
             return _list(index, args.name)
         if action == "rm":
             return _remove(index, args.name, args.paths)
+        if action == "embedder":
+            return _choose_embedder(index, args.model, args.off)
         return _reindex(index, args.name, args.force)
-    except DocsError as problem:
+    except (DocsError, EmbedderError) as problem:
         return error(str(problem))
     finally:
         index.close()
@@ -93,6 +108,10 @@ def run_reindex(args: argparse.Namespace) -> int:
     return _run("reindex", args)
 
 
+def run_embedder(args: argparse.Namespace) -> int:
+    return _run("embedder", args)
+
+
 def _add(index: DocIndex, name: str, paths: list[Path]) -> int:
     try:
         collection = index.collection_id(name)
@@ -111,10 +130,11 @@ def _add(index: DocIndex, name: str, paths: list[Path]) -> int:
 
 
 def _index(index: DocIndex, collection: int, name: str, force: bool) -> int:
+    embedder = _embedder(index)
     if force:
-        run = index_files(index, collection, index.wanted_files(collection))
+        run = index_files(index, collection, index.wanted_files(collection), embedder=embedder)
     else:
-        run = index_collection(index, collection)
+        run = index_collection(index, collection, embedder=embedder)
     last = Progress()
     terminal = sys.stderr.isatty()
     try:
@@ -126,6 +146,9 @@ def _index(index: DocIndex, collection: int, name: str, force: bool) -> int:
     except KeyboardInterrupt:  # the file being read is not counted; the rest are kept
         status(f"\nStopped. `hearth docs reindex {name!r}` indexes the rest.")
         return 130
+    finally:
+        if embedder is not None:
+            embedder.close()
     if terminal:
         sys.stderr.write("\r" + " " * 100 + "\r")
     status(f"{name}: {last.summary}")
@@ -175,6 +198,35 @@ def _reindex(index: DocIndex, name: str | None, force: bool) -> int:
         code = _index(index, collection.id, collection.name, force)
         if code:
             return code
+    return 0
+
+
+def _choose_embedder(index: DocIndex, model: str | None, off: bool) -> int:
+    if off:
+        index.set_embedder_path(None)
+        status("Vector search is off: documents are searched by BM25 alone.")
+        return 0
+    if model is None:
+        chosen = index.embedder_path()
+        print(f"Embedding model: {chosen}" if chosen else "No embedding model: BM25 alone.")
+        return 0
+    hearth = Hearth.open()
+    try:
+        path = Path(hearth.resolve_model(model).path)
+    except LookupError as problem:
+        return error(str(problem))
+    finally:
+        hearth.close()
+    embedder = LlamaEmbedder(path)
+    try:
+        embedder.embed(["a test sentence"])  # refuses a file that cannot embed, now
+        index.set_embedder_path(path)
+        done = 0
+        for count in embed_missing(index, embedder):
+            done = count
+    finally:
+        embedder.close()
+    status(f"Embedding model: {path.name}; {done} passages embedded.")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.docs import sources
 from app.docs.context import passages_block
+from app.docs.embedder import LlamaEmbedder
 from app.docs.index import DocIndex, docs_database_path
 from app.docs.retrieval import DEFAULT_PASSAGES, Mode, Retrieval, Retriever, whole_budget_chars
 from app.docs.vectors import Embedder
@@ -32,9 +33,29 @@ class ChatDocs:
 
     @classmethod
     def open(cls, data_folder: Path, embedder: Embedder | None = None) -> ChatDocs:
-        return cls(DocIndex.open(docs_database_path(data_folder)), embedder)
+        """The index in ``data_folder``; vectors from ``embedder``, else from the model
+        chosen with ``hearth docs embedder`` when its file is there (else BM25 alone)."""
+        index = DocIndex.open(docs_database_path(data_folder))
+        if embedder is None:
+            chosen = index.embedder_path()
+            if chosen is not None and chosen.is_file():
+                embedder = LlamaEmbedder(chosen)
+        return cls(index, embedder)
+
+    def __enter__(self) -> ChatDocs:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder | None:
+        return self.retriever.embedder
 
     def close(self) -> None:
+        close = getattr(self.retriever.embedder, "close", None)
+        if close is not None:
+            close()
         self.index.close()
 
     def search(

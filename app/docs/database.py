@@ -123,6 +123,14 @@ _STEPS: list[list[str]] = [
         )
         """,
     ],
+    [
+        """
+        CREATE TABLE meta (                -- the index's own choices (the embedding model)
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    ],
 ]
 SCHEMA_VERSION = len(_STEPS)
 

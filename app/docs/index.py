@@ -228,6 +228,23 @@ class DocIndex:
             ).fetchall()
         return [int(row[0]) for row in rows]
 
+    # -- the embedding model ------------------------------------------------------------
+
+    def embedder_path(self) -> Path | None:
+        """The GGUF embedding model chosen for this index (``hearth docs embedder``)."""
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+        return Path(str(row[0])) if row else None
+
+    def set_embedder_path(self, path: Path | None) -> None:
+        with self.db.transaction() as conn:
+            if path is None:
+                conn.execute("DELETE FROM meta WHERE key = 'embedder'")
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedder', ?)", (str(path),)
+                )
+
     # -- syncing -----------------------------------------------------------------------
 
     def wanted_files(self, collection_id: int) -> list[Path]:
@@ -256,7 +273,18 @@ class DocIndex:
                 for row in conn.execute("SELECT path, mtime_ns, size FROM files")
             }
         stale = [path for path in wanted if known.get(str(path)) != file_stamp(path)]
-        self._link(collection_id, [path for path in wanted if str(path) in known], exact=True)
+        present = [path for path in wanted if str(path) in known]
+        with self.db.read() as conn:
+            linked = {
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT f.path FROM collection_files cf JOIN files f ON f.id = cf.file_id"
+                    " WHERE cf.collection_id = ?",
+                    (collection_id,),
+                )
+            }
+        if linked != {str(path) for path in present}:  # no write when nothing moved
+            self._link(collection_id, present, exact=True)
         return stale
 
     def _link(self, collection_id: int, paths: Sequence[Path], exact: bool = False) -> None:

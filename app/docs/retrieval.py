@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.docs.index import DocIndex, Passage, passage_from
-from app.docs.vectors import Embedder, vector_search
+from app.docs.vectors import Embedder, VectorCache, vector_search
 
 Mode = Literal["bm25", "vector", "hybrid"]
 RRF_K = 60
@@ -160,6 +160,7 @@ class Retriever:
     def __init__(self, index: DocIndex, embedder: Embedder | None = None) -> None:
         self.index = index
         self.embedder = embedder
+        self._vector_cache = VectorCache()
 
     def file_ids(self, collection_ids: Iterable[int]) -> list[int]:
         return [f.id for f in self.index.files(collection_ids) if f.status == "indexed"]
@@ -185,7 +186,9 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         if self.embedder is None:
             return []
-        return vector_search(self.index, self.embedder, question, file_ids, limit)
+        return vector_search(
+            self.index, self.embedder, question, file_ids, limit, self._vector_cache
+        )
 
     def ranked(
         self, question: str, file_ids: Sequence[int], mode: Mode, limit: int

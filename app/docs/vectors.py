@@ -60,24 +60,56 @@ def embed_missing(
         yield done
 
 
+class VectorCache:
+    """The vectors of a set of files, kept in memory between questions (reading every
+    BLOB each time would cost more than the search). Dropped when the index file
+    changes: this connection's own writes (``total_changes``) or another process's
+    (``PRAGMA data_version``)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+
+    def load(
+        self, index: DocIndex, model: str, file_ids: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        marks = ",".join("?" * len(file_ids))
+        with index.db.read() as conn:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            key = (model, tuple(sorted(file_ids)), version, conn.total_changes)
+            if key == self._key:
+                return self._ids, self._matrix
+            rows = conn.execute(
+                "SELECT v.passage_id, v.vector FROM vectors v"
+                " JOIN passages p ON p.id = v.passage_id"
+                f" WHERE v.model = ? AND p.file_id IN ({marks})",
+                (model, *file_ids),
+            ).fetchall()
+        ids = np.array([int(row[0]) for row in rows], dtype=np.int64)
+        if rows:
+            matrix = np.frombuffer(b"".join(bytes(row[1]) for row in rows), dtype=np.float32)
+            matrix = matrix.reshape(len(rows), -1)
+        else:
+            matrix = np.zeros((0, 0), dtype=np.float32)
+        self._key, self._ids, self._matrix = key, ids, matrix
+        return ids, matrix
+
+
 def vector_search(
-    index: DocIndex, embedder: Embedder, query: str, file_ids: Sequence[int], limit: int
+    index: DocIndex,
+    embedder: Embedder,
+    query: str,
+    file_ids: Sequence[int],
+    limit: int,
+    cache: VectorCache | None = None,
 ) -> list[tuple[int, float]]:
     """(passage id, cosine similarity) of the passages nearest the query, best first."""
     if not file_ids:
         return []
-    marks = ",".join("?" * len(file_ids))
-    with index.db.read() as conn:
-        rows = conn.execute(
-            "SELECT v.passage_id, v.vector FROM vectors v JOIN passages p ON p.id = v.passage_id"
-            f" WHERE v.model = ? AND p.file_id IN ({marks})",
-            (embedder.name, *file_ids),
-        ).fetchall()
-    if not rows:
+    ids, matrix = (cache or VectorCache()).load(index, embedder.name, file_ids)
+    if not len(ids):
         return []
-    ids = np.array([int(row[0]) for row in rows])
-    matrix = np.frombuffer(b"".join(bytes(row[1]) for row in rows), dtype=np.float32)
-    matrix = matrix.reshape(len(rows), -1)
     query_vector = normalised(embedder.embed([query]))[0]
     scores = matrix @ query_vector
     best = np.argsort(-scores)[:limit]

@@ -11,21 +11,21 @@ state inherited from the parent.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import os
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 from app.engine.builtin_templates import builtin_template
 from app.engine.chat_template import ChatTemplate, ChatTemplateError, TemplateRefused
-from app.engine.context_budget import ContextOverflowError, fit_to_context
+from app.engine.context_budget import BudgetResult, ContextOverflowError, fit_to_context
+from app.engine.detokenizer import PieceCache, TextDecoder
 from app.engine.families import (
     FAMILY_MARKERS,
     Family,
@@ -36,8 +36,12 @@ from app.engine.families import (
     tool_call_format,
 )
 from app.engine.families import thinking_format as family_thinking_format
-from app.engine.prompt_builder import PromptBuilder
+from app.engine.kv_cache import cache_bytes, llama_arguments, refusal_text
+from app.engine.lazy_tools import LazyToolGrammars
+from app.engine.prompt_builder import PromptBuilder, RenderedPrompt
 from app.engine.protocol import (
+    RAW_PROMPT,
+    TOOL_CHOICE,
     Failed,
     Finished,
     FinishReason,
@@ -54,7 +58,9 @@ from app.engine.protocol import (
     ToolCallEvent,
 )
 from app.engine.reply_parser import Piece, ReplyParser
+from app.engine.sampler_chain import GrammarError, SamplerChain, check_grammar
 from app.engine.stop_strings import StopStringFilter
+from app.engine.token_loop import TokenLoop, tokenize
 from app.engine.tool_calls import CALL_TOKENS, TOOL_OUTPUT_MARKERS
 from app.library.gguf_header import GGUFError, read_gguf_header
 
@@ -70,6 +76,10 @@ def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ign
     # Ctrl+C in a terminal signals the whole process group: stopping a reply is the
     # parent's business (it asks through the cancel flag), so the host ignores it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The native library loads while the app is still planning the load (or, for a
+    # host started ahead, while the user chooses), not after the request arrives.
+    import llama_cpp  # noqa: F401
+
     host: ModelHost | None = None
     while True:
         try:
@@ -87,7 +97,7 @@ def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ign
                 continue
             except Exception as error:  # llama-cpp-python raises plain ValueError etc.
                 traceback.print_exc()
-                conn.send(Failed(None, type(error).__name__, _load_failure_text(error)))
+                conn.send(Failed(None, type(error).__name__, _load_failure_text(error, request)))
                 continue
             conn.send(Loaded(host.info))
         elif isinstance(request, GenerateRequest):
@@ -105,7 +115,10 @@ def _cancel_check(cancel_upto: Synchronized, request_id: int) -> Callable[[], bo
     return lambda: cancel_upto.value >= request_id
 
 
-def _load_failure_text(error: Exception) -> str:
+def _load_failure_text(error: Exception, request: LoadRequest) -> str:
+    refused = refusal_text(request.kv_type, request.flash_attn, error)
+    if refused:
+        return refused
     text = str(error)
     if "Failed to load model" in text or "failed to load" in text.lower():
         return (
@@ -153,13 +166,23 @@ class ModelHost:
         self.prompts = prompts
         self.info = info
         self._vocab = _vocab(llm)
-        self._eog: Callable[[int], bool] = _eog_checker(llm)
         family: Family | None = info.family  # type: ignore[assignment]
         self._end_markers = end_markers(family) if family else ()
         self._hidden_markers = hidden_markers(family) if family else ()
         self._thinking_format = family_thinking_format(family) if family else "tags"
         self._tool_format = tool_call_format(family)
-        self._pass_call_tokens = False
+        self._loop = TokenLoop(llm)
+        self._message_sizes: dict[str, int] = {}
+        # Structure goes to the parser, an end marker to the stop filter, a call's
+        # markup to the call reader when tools are offered; no other control token.
+        self._pieces = PieceCache(
+            self._vocab, STRUCTURE_TOKENS | set(self._end_markers), CALL_TOKENS
+        )
+        self._call_grammars = LazyToolGrammars(
+            self._tool_format,
+            lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
+            lambda token: int(_llama().llama_vocab_get_attr(self._vocab, token)),
+        )
 
     @classmethod
     def load(cls, request: LoadRequest, on_progress: Callable[[float], None]) -> ModelHost:
@@ -181,6 +204,8 @@ class ModelHost:
             model_path=request.model_path,
             name=header.name,
             n_ctx=llm.n_ctx(),
+            kv_type=request.kv_type,
+            kv_bytes=cache_bytes(header, llm.n_ctx(), request.kv_type),
             n_ctx_train=header.context_length,
             n_layers=header.block_count,
             n_gpu_layers=request.n_gpu_layers,
@@ -206,7 +231,31 @@ class ModelHost:
         # The template may write the BOS token itself; never add a second one.
         bos = self.prompts.template.bos_token
         add_bos = not (bos and prompt.startswith(bos))
-        return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+        return tokenize(self._vocab, prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def _message_tokens(self, message: dict[str, Any]) -> int:
+        """A message's own tokens, a guess at what it adds to a prompt (the context
+        budget's estimate); kept per text, since a chat sends its history every turn."""
+        content = message.get("content")
+        text = content if isinstance(content, str) else str(content or "")
+        found = self._message_sizes.get(text)
+        if found is None:
+            if len(self._message_sizes) > 4096:
+                self._message_sizes.clear()
+            size = len(tokenize(self._vocab, text.encode("utf-8"), add_bos=False, special=False))
+            found = self._message_sizes[text] = size + 4  # and the turn's own markup
+        return found
+
+    def _raw_prompt(self, text: str, budget: int) -> tuple[Any, list[int]]:
+        """A prompt sent as written (no template), tokenized as llama.cpp's own
+        completion does: the model's BOS where its vocabulary asks for one."""
+        tokens = self._tokenize(text)
+        if len(tokens) > budget:
+            raise ContextOverflowError(
+                f"the prompt is {len(tokens):,} tokens, more than the {budget:,} the context"
+                " leaves for it; raise the context length or shorten the prompt"
+            )
+        return RenderedPrompt(text, False, None, starts_in_thinking=False), tokens
 
     def generate(
         self,
@@ -218,7 +267,13 @@ class ModelHost:
         sampling = request.sampling
         n_ctx = self.info.n_ctx
         reply_reserve = max(16, min(sampling.max_tokens, n_ctx // 2))
-        options = request.options
+        # The raw prompt and a remote server's tool choice are no template variables.
+        raw_prompt = request.options.get(RAW_PROMPT)
+        options = {
+            key: value
+            for key, value in request.options.items()
+            if key not in (RAW_PROMPT, TOOL_CHOICE)
+        }
 
         # Each candidate the budget tries is rendered and tokenized once; the one it
         # keeps (the whole chat, when it fits) is not rendered again. Candidates are the
@@ -232,20 +287,26 @@ class ModelHost:
             return len(tried[len(messages)][1])
 
         try:
-            budget = fit_to_context(request.messages, count, n_ctx - reply_reserve)
-            rendered, tokens = tried.get(len(budget.messages)) or (None, [])
+            if isinstance(raw_prompt, str):
+                rendered, tokens = self._raw_prompt(raw_prompt, n_ctx - reply_reserve)
+                budget = BudgetResult([], len(tokens), 0)
+            else:
+                budget = fit_to_context(
+                    request.messages, count, n_ctx - reply_reserve, self._message_tokens
+                )
+                rendered, tokens = tried.get(len(budget.messages)) or (None, [])
             if rendered is None:
                 count(budget.messages)
                 rendered, tokens = tried[len(budget.messages)]
-            grammar = _grammar(request.grammar, self._vocab)
+            grammar = request.grammar or None
+            if grammar:
+                check_grammar(self._vocab, grammar)
         except (ChatTemplateError, ContextOverflowError, GrammarError) as error:
             send(Failed(request.request_id, type(error).__name__, str(error)))
             return
         send(PromptReady(request.request_id, len(tokens), budget.dropped))
-        reused = _common_prefix(self.llm, tokens)
-        if sampling.seed is not None:
-            self.llm.set_seed(sampling.seed)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        loop = self._loop
+        reused = loop.cached_prefix(tokens)
         # Benchmarks generate past the end of a reply, family end markers included.
         ends = () if request.ignore_eos else self._end_markers
         stops = StopStringFilter((*request.stop, *ends))
@@ -258,35 +319,52 @@ class ModelHost:
             tools_offered=tools_offered,
             tool_format=self._tool_format,
         )
-        self._pass_call_tokens = tools_offered
+        # With tools offered and no grammar set ("auto"), a call the model starts is held
+        # to the tools' schemas from its opener on.
+        wants_calls = request.options.get(TOOL_CHOICE) != "none"
+        lazy = (
+            self._call_grammars.for_tools(options["tools"])
+            if tools_offered and wants_calls and not grammar
+            else None
+        )
         outbox = _Outbox(request.request_id, send)
+        pieces = self._pieces.entries(tools_offered)
+        piece = self._pieces.entry
+        decoder = TextDecoder()
+        decode = decoder.decode
+        ends_on_eog = not request.ignore_eos
         completion = 0
         first_token_at: float | None = None
+        loop_ended = 0.0
         finish: FinishReason = "length"
-        evaluated_prompt = self._evaluate_prompt(tokens, cancelled)
-        replies = self._tokens(tokens, request, grammar) if evaluated_prompt else iter(())
-        if not evaluated_prompt:
-            finish = "cancelled"
-        for token in replies:
-            if first_token_at is None:
-                first_token_at = time.perf_counter()
-            if cancelled():
+        with SamplerChain(self._vocab, self.llm.n_vocab(), sampling, grammar, lazy) as chain:
+            if not loop.evaluate_prompt(tokens, cancelled):
                 finish = "cancelled"
-                break
-            if not request.ignore_eos and self._eog(token):
-                finish = "stop"
-                break
-            completion += 1
-            text, stopped = stops.feed(decoder.decode(self._piece(token)))
-            if text:
-                outbox.add(parser.feed(text))
-            if stopped:
-                finish = "stop"
-                break
-            if completion >= sampling.max_tokens or self.llm.n_tokens >= n_ctx - 1:
-                break
+            else:
+                replies = loop.tokens(chain.pointer)
+                for token in replies:
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                    if cancelled():
+                        finish = "cancelled"
+                        break
+                    entry = pieces.get(token) or piece(token, tools_offered)
+                    if entry[1] and ends_on_eog:
+                        finish = "stop"
+                        break
+                    completion += 1
+                    text, stopped = stops.feed(decode(entry[0]))
+                    if text:
+                        outbox.add(parser.feed(text))
+                    if stopped:
+                        finish = "stop"
+                        break
+                    if completion >= sampling.max_tokens or loop.n_tokens >= n_ctx - 1:
+                        break
+                replies.close()
+                loop_ended = time.perf_counter()
         if finish != "stop":
-            tail = stops.flush(decoder.decode(b"", final=True))
+            tail = stops.flush(decoder.finish())
             if tail:
                 outbox.add(parser.feed(tail))
         outbox.add(parser.finish())
@@ -296,6 +374,9 @@ class ModelHost:
         ended = time.perf_counter()
         first = first_token_at or ended
         evaluated = max(1, len(tokens) - reused)
+        timings = loop.timings
+        sampled = max(1, timings.sampled)
+        in_loop = loop_ended - timings.started if first_token_at is not None else 0.0
         send(
             Finished(
                 request.request_id,
@@ -309,84 +390,14 @@ class ModelHost:
                     prompt_tokens_per_s=evaluated / max(first - started, 1e-9),
                     total_ms=(ended - started) * 1000,
                     finish_reason=finish,
+                    decode_ms_per_token=timings.decode_s * 1000 / max(1, timings.decoded),
+                    sample_ms_per_token=timings.sample_s * 1000 / sampled,
+                    other_ms_per_token=max(
+                        0.0, (in_loop - timings.decode_s - timings.sample_s) * 1000 / sampled
+                    ),
                 ),
             )
         )
-
-    def _evaluate_prompt(self, tokens: list[int], cancelled: Callable[[], bool]) -> bool:
-        """Evaluates the prompt past what the KV cache holds; False if Stop ended it.
-
-        Stop is checked between sampled tokens, but a long prompt is one batched decode
-        that can take minutes on a large model: llama.cpp's abort callback, set only for
-        this decode (it is called for every graph node), lets Stop end it at once.
-        """
-        import llama_cpp
-
-        llm = self.llm
-        # At least the last prompt token is evaluated again: its logits start the reply.
-        llm.n_tokens = min(_common_prefix(llm, tokens), len(tokens) - 1)
-        context = llm._ctx.ctx
-        callback = llama_cpp.ggml_abort_callback(lambda _data: bool(cancelled()))
-        llama_cpp.llama_set_abort_callback(context, callback, None)
-        try:
-            llm.eval(tokens[llm.n_tokens :])
-        except RuntimeError:
-            if not cancelled():
-                raise
-            # An aborted batch may leave some of its entries behind: drop them.
-            llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
-            return False
-        finally:
-            llama_cpp.llama_set_abort_callback(context, llama_cpp.ggml_abort_callback(), None)
-        return True
-
-    def _piece(self, token: int) -> bytes:
-        """The bytes a token adds to the reply; control tokens only where they carry structure."""
-        import llama_cpp
-
-        if llama_cpp.llama_vocab_get_attr(self._vocab, token) & _CONTROL_ATTR:
-            text = bytes(self.llm.detokenize([token], special=True))
-            shown = text.decode("utf-8", errors="replace")
-            # Structure goes to the parser; an end marker to the stop filter; nothing else.
-            if shown in STRUCTURE_TOKENS or shown in self._end_markers:
-                return text
-            return text if self._pass_call_tokens and shown in CALL_TOKENS else b""
-        return bytes(self.llm.detokenize([token]))
-
-    def _tokens(self, prompt: list[int], request: GenerateRequest, grammar: Any) -> Iterator[int]:
-        sampling = request.sampling
-        return iter(
-            self.llm.generate(
-                prompt,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                temp=sampling.temperature,
-                repeat_penalty=sampling.repeat_penalty,
-                grammar=grammar,
-            )
-        )
-
-
-class GrammarError(ValueError):
-    """The grammar a request gave could not be parsed."""
-
-
-def _grammar(source: str | None, vocab: Any) -> Any:
-    """The grammar for the sampler, parsed once here first: the library hands a grammar
-    that does not parse to the sampler chain as a null pointer, which crashes."""
-    if not source:
-        return None
-    import llama_cpp
-
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, source.encode("utf-8"), b"root")
-    if not sampler:
-        raise GrammarError(
-            "the output grammar could not be read (see the model settings' grammar;"
-            " llama.cpp's log has the line it stopped at)"
-        )
-    llama_cpp.llama_sampler_free(sampler)
-    return llama_cpp.LlamaGrammar.from_string(source, verbose=False)
 
 
 class _Outbox:
@@ -511,6 +522,7 @@ def _load_with_progress(
             n_gpu_layers=request.n_gpu_layers,
             n_threads=request.n_threads,
             flash_attn=request.flash_attn,
+            **llama_arguments(request.kv_type),
             # Hearth renders templates itself, sandboxed; keep the library from guessing.
             chat_format="chatml",
             verbose=False,
@@ -540,17 +552,16 @@ _CONTROL_ATTR = 1 << 3  # LLAMA_TOKEN_ATTR_CONTROL
 _SPECIAL_ATTRS = _CONTROL_ATTR | 1 << 4  # ... | LLAMA_TOKEN_ATTR_USER_DEFINED
 
 
+def _llama() -> Any:
+    import llama_cpp
+
+    return llama_cpp
+
+
 def _vocab(llm: Any) -> Any:
     import llama_cpp
 
     return llama_cpp.llama_model_get_vocab(llm.model)
-
-
-def _eog_checker(llm: Any) -> Callable[[int], bool]:
-    import llama_cpp
-
-    vocab = _vocab(llm)
-    return lambda token: bool(llama_cpp.llama_vocab_is_eog(vocab, token))
 
 
 def _special_tokens(llm: Any, candidates: Iterable[str]) -> set[str]:
@@ -564,19 +575,6 @@ def _special_tokens(llm: Any, candidates: Iterable[str]) -> set[str]:
         if len(tokens) == 1 and llama_cpp.llama_vocab_get_attr(vocab, tokens[0]) & _SPECIAL_ATTRS:
             found.add(text)
     return found
-
-
-def _common_prefix(llm: Any, tokens: list[int]) -> int:
-    cached = llm.n_tokens
-    if cached == 0:
-        return 0
-    previous = llm.input_ids[:cached]
-    same = 0
-    for a, b in zip(previous, tokens, strict=False):
-        if a != b:
-            break
-        same += 1
-    return same
 
 
 def _backend_name(llama_cpp: Any, n_gpu_layers: int) -> str:

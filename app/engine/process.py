@@ -3,12 +3,18 @@
 Everything here runs in the caller's process and talks to the host over a pipe. The
 caller is a worker thread (the window) or the main thread (the command line); it is
 never the GUI thread. :meth:`EngineProcess.cancel` may be called from any thread.
+
+Starting a host costs a Python start and the engine's imports (numpy, llama.cpp):
+about half a second on a slow machine, before any weights are read. A front end that
+knows a load is coming (the user is choosing a model) calls :func:`prestart_host`; the
+next :class:`EngineProcess` then takes over that idle host instead of starting one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -52,22 +58,87 @@ OnPrompt = Callable[[int, int], None]
 OnToolCall = Callable[[Any], None]  # an app.engine.tool_calls.ToolCall
 
 
+class _Host:
+    """A started host process, its pipe and its cancel mark."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_conn = context.Pipe()
+        # Lock-free: the host reads it between tokens, where a lock would cost time.
+        self.cancel_upto = context.Value("q", 0, lock=False)
+        self.process = context.Process(
+            target=host_main,
+            args=(child_conn, self.cancel_upto),
+            name="hearth-engine",
+            daemon=True,
+        )
+        self.process.start()
+        child_conn.close()
+
+    def end(self) -> None:
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(Shutdown())
+            self.process.join(SHUTDOWN_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(SHUTDOWN_SECONDS)
+        self.conn.close()
+
+
+_spare: _Host | None = None
+_spare_lock = threading.Lock()
+
+
+def prestart_host() -> None:
+    """Starts an idle host for the next load to take over, unless one is waiting.
+
+    Any thread; returns at once (the host imports on its own). An unused spare ends
+    with this process, or with :func:`discard_spare_host`.
+    """
+    global _spare
+    with _spare_lock:
+        if _spare is not None and _spare.process.is_alive():
+            return
+        dead, _spare = _spare, _Host()
+    if dead is not None:
+        dead.end()
+
+
+def discard_spare_host() -> None:
+    """Ends the idle host, if one is waiting (closing down, or memory is short)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        spare.end()
+
+
+def _take_spare() -> _Host | None:
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None and not spare.process.is_alive():
+        spare.end()
+        return None
+    return spare
+
+
+def spare_host_pid() -> int | None:
+    """The idle host's process id, if one is waiting."""
+    with _spare_lock:
+        alive = _spare is not None and _spare.process.is_alive()
+        return _spare.process.pid if alive and _spare is not None else None
+
+
 class EngineProcess:
     """A host process holding (at most) one model."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child_conn = context.Pipe()
-        # Lock-free: the host reads it between tokens, where a lock would cost time.
-        self._cancel_upto = context.Value("q", 0, lock=False)
-        self._process = context.Process(
-            target=host_main,
-            args=(child_conn, self._cancel_upto),
-            name="hearth-engine",
-            daemon=True,
-        )
-        self._process.start()
-        child_conn.close()
+        host = _take_spare() or _Host()
+        self._conn = host.conn
+        self._cancel_upto = host.cancel_upto
+        self._process = host.process
         self.info: ModelInfo | None = None
 
     @property

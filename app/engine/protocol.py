@@ -51,6 +51,8 @@ class LoadRequest:
     n_threads: int | None = None
     n_batch: int = 512
     flash_attn: bool = False
+    # The KV cache's element type ("f16", "q8_0", "q4_0"); quantized needs flash_attn.
+    kv_type: str = "f16"
     log_path: str | None = None
     # Why this many layers go to the GPU, in plain words (shown to the user).
     offload_reason: str = ""
@@ -86,6 +88,18 @@ class ModelInfo:
     thinking_default: bool | None = None
     # How the previous model made way for this one, for the status line ("" if none).
     switch_note: str = ""
+    # The KV cache as loaded: its element type and its size in bytes (0: not known).
+    kv_type: str = "f16"
+    kv_bytes: int = 0
+
+
+# Keys of GenerateRequest.options that are not template variables.
+# The prompt as written, continued without the chat template (``messages`` is then
+# empty): POST /v1/completions.
+RAW_PROMPT = "raw_prompt"
+# With ``tools``: OpenAI's ``tool_choice`` ("auto", "required", or a named function), for
+# a remote model's server. A local model is made to call through the grammar instead.
+TOOL_CHOICE = "tool_choice"
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,8 @@ class GenerateRequest:
     # Benchmarks need exactly N tokens, so they generate past end-of-sequence.
     ignore_eos: bool = False
     # Template variables, only those set: enable_thinking (bool), reasoning_effort (str),
-    # tools (the tools offered, as the template's ``tools`` list; calls are then read).
+    # tools (the tools offered, as the template's ``tools`` list; calls are then read);
+    # and the keys above (RAW_PROMPT, TOOL_CHOICE), which never reach the template.
     options: dict[str, Any] = field(default_factory=dict)
     # A GBNF grammar the reply must follow (llama.cpp's constrained sampling).
     grammar: str | None = None
@@ -114,6 +129,12 @@ class GenerationStats:
     prompt_tokens_per_s: float
     total_ms: float
     finish_reason: FinishReason
+    # Per reply token, measured inside the local token loop (0 where not measured, as for
+    # a remote model): milliseconds in llama_decode, in the sampler chain, and in
+    # everything else the host did for the token (detokenizing, stop strings, parsing).
+    decode_ms_per_token: float = 0.0
+    sample_ms_per_token: float = 0.0
+    other_ms_per_token: float = 0.0
 
 
 # Host -> caller events.

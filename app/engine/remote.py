@@ -43,13 +43,20 @@ import httpx2
 from app.engine.errors import GenerationError, LoadCancelled, ModelLoadError
 from app.engine.process import OnPrompt, OnText, OnToolCall
 from app.engine.protocol import (
+    RAW_PROMPT,
     GenerationStats,
     LoadRequest,
     ModelInfo,
     RemoteTarget,
     SamplingParams,
 )
-from app.engine.remote_wire import StreamReader, chat_body, model_ids, parse_error_body
+from app.engine.remote_wire import (
+    StreamReader,
+    chat_body,
+    model_ids,
+    must_call,
+    parse_error_body,
+)
 from app.engine.reply_parser import Piece, ReplyParser
 from app.engine.request import Request, RequestState
 
@@ -121,6 +128,9 @@ class RemoteSession:
             system_info=f"A remote server: {target.base_url}",
             template_source="model",
             load_seconds=time.perf_counter() - started,
+            # The server's template decides; the user's switches are sent for it to read.
+            supports_thinking_toggle=True,
+            supports_effort=True,
         )
         return self.info
 
@@ -144,14 +154,28 @@ class RemoteSession:
         ``ignore_eos`` has no counterpart in the API and is not sent.
         """
         ticket = ticket or Request("reply")
+        if options and options.get(RAW_PROMPT) is not None:
+            ticket.advance(RequestState.FAILED)
+            raise RemoteError(
+                f"{self.target.server} is reached through its chat API: a remote model takes"
+                " chat messages, not a raw text prompt. Use POST /v1/chat/completions."
+            )
         body = chat_body(
             self.target.model, messages, sampling, stop=stop, options=options, grammar=grammar
         )
         stream = _Streamer(self.target, ticket, on_text, on_thinking or (lambda _text: None))
         try:
             stats = stream.run(body)
-            if stats.finish_reason != "cancelled" and on_tool_call:
-                for call in stream.reader.calls():
+            calls = stream.reader.calls() if stats.finish_reason != "cancelled" else []
+            if stats.finish_reason != "cancelled" and not calls and must_call(options, grammar):
+                raise RemoteError(
+                    f"{self.target.server} answered without calling a tool, though this reply"
+                    f" had to call one. The model {self.target.model} may not support tool"
+                    " calls there (llama.cpp's server needs --jinja; vLLM needs"
+                    " --enable-auto-tool-choice); its answer is kept."
+                )
+            for call in calls:
+                if on_tool_call:
                     on_tool_call(call)
             if on_prompt and stats.prompt_tokens:
                 on_prompt(stats.prompt_tokens, 0)

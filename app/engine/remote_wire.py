@@ -9,6 +9,13 @@ gives it (OpenAI's ``{"error": {"message"}}``, FastAPI's ``{"detail"}``, plain t
 Only the standard sampling fields are sent (temperature, top_p, max_tokens, seed, stop),
 so any compatible server takes the request. A saved grammar goes as ``grammar`` (the field
 llama.cpp's servers read) and only when no tools are offered.
+
+Thinking switches go the two ways servers take them: ``enable_thinking`` as
+``chat_template_kwargs`` (llama.cpp's server, vLLM, SGLang, Hearth: the template reads it),
+``reasoning_effort`` as itself (OpenAI's field, which those servers pass on too). Only
+switches the user set are sent. Offered tools go with ``tool_choice``: the one asked for,
+else ``required`` when the caller gives a grammar with them (the chat's "the model must
+call a tool", which a remote model cannot be given as a grammar).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.engine.protocol import FinishReason, SamplingParams
+from app.engine.protocol import TOOL_CHOICE, FinishReason, SamplingParams
 from app.engine.tool_calls import ToolCall, new_call_id
 
 # The OpenAI API takes at most this many stop strings.
@@ -50,15 +57,37 @@ def chat_body(
         body["seed"] = sampling.seed
     if stop:
         body["stop"] = list(stop)[:MAX_STOP]
-    tools = (options or {}).get("tools")
+    options = options or {}
+    tools = options.get("tools")
     if tools:
         body["tools"] = list(tools)
+        choice = required_choice(options, grammar)
+        if choice is not None:
+            body["tool_choice"] = choice
     elif grammar:
         body["grammar"] = grammar
-    effort = (options or {}).get("reasoning_effort")
+    thinking = options.get("enable_thinking")
+    if isinstance(thinking, bool):
+        body["chat_template_kwargs"] = {"enable_thinking": thinking}
+    effort = options.get("reasoning_effort")
     if effort:
         body["reasoning_effort"] = effort
     return body
+
+
+def required_choice(options: Mapping[str, Any], grammar: str | None) -> Any:
+    """The ``tool_choice`` to send with offered tools (None: the server's default)."""
+    asked = options.get(TOOL_CHOICE)
+    if asked is not None:
+        return asked
+    return "required" if grammar else None
+
+
+def must_call(options: Mapping[str, Any] | None, grammar: str | None) -> bool:
+    """Whether the reply must be a tool call (the server was told so)."""
+    if not options or not options.get("tools"):
+        return False
+    return required_choice(options, grammar) not in (None, "auto", "none")
 
 
 def _wire_message(message: Mapping[str, Any]) -> dict[str, Any]:

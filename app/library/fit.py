@@ -299,11 +299,19 @@ class FitEstimate:
             f"{_capitalized(self.verdict.label)}: {name} at {self.n_ctx:,} tokens of context"
             f" needs about {format_gb(self.total_bytes)}.",
             f"Weights {format_gb(self.weights_bytes)}, context memory (KV cache,"
-            f" {self.kv_type}) {format_gb(self.kv_bytes)}, compute buffers"
+            f" {self.kv_type}) {format_gb(self.kv_bytes)}{self._kv_saving()}, compute buffers"
             f" {format_gb(self.compute_bytes)}, runtime {format_gb(self.overhead_bytes)}.",
             self._where(),
         ]
         return "\n".join(lines)
+
+    def _kv_saving(self) -> str:
+        """The saving against f16, as " (480 MB less than f16)"; "" for f16 and wider."""
+        numerator, denominator = KV_TYPE_SIZES[self.kv_type]
+        if numerator / denominator >= 2:
+            return ""
+        f16_bytes = self.kv_bytes * 2 * denominator // numerator
+        return f" ({format_gb(f16_bytes - self.kv_bytes)} less than f16)"
 
     def _gpu_budget_words(self) -> str:
         if self.unified_memory:

@@ -26,6 +26,9 @@ MAX_TENSOR_COUNT = 10_000_000
 MAX_STRING_BYTES = 64 * 1024 * 1024
 # Lists of lists are legal; this deep they are an attack on the reader's stack.
 MAX_ARRAY_DEPTH = 16
+# Long string arrays are skipped in blocks of this size.
+_SKIP_BLOCK = 1 << 20
+_U64 = struct.Struct("<Q")
 DEFAULT_ALIGNMENT = 32
 # The fewest bytes one metadata entry (key length, type, a one-byte value) and one tensor
 # entry (name length, dimension count, type, offset) can take.
@@ -175,11 +178,25 @@ class _Reader:
             raise GGUFError("the header holds an impossibly long string: the file is corrupt")
         return self.read(length).decode("utf-8", errors="replace")
 
-    def skip_string(self) -> None:
-        length = self.u64()
-        if length > MAX_STRING_BYTES:
-            raise GGUFError("the header holds an impossibly long string: the file is corrupt")
-        self.skip(length)
+    def skip_strings(self, count: int) -> None:
+        """Skips ``count`` strings, reading in blocks: a vocabulary holds 100,000 or more,
+        and one read per string costs a large part of a model's load time."""
+        buffer = b""
+        position = 0
+        for _ in range(count):
+            if position + 8 > len(buffer):
+                buffer = buffer[position:] + self._stream.read(_SKIP_BLOCK)
+                position = 0
+                if len(buffer) < 8:
+                    raise GGUFError("the file ends in the middle of its header: it is truncated")
+            (length,) = _U64.unpack_from(buffer, position)
+            if length > MAX_STRING_BYTES:
+                raise GGUFError("the header holds an impossibly long string: the file is corrupt")
+            position += 8 + length
+            if position > len(buffer):  # the string runs past the block
+                self.skip(position - len(buffer))
+                buffer, position = b"", 0
+        self._stream.seek(position - len(buffer), 1)  # give back what was read ahead
 
     def tell(self) -> int:
         return self._stream.tell()
@@ -213,8 +230,7 @@ def _skip_array(reader: _Reader, item_type: int, count: int, depth: int) -> None
     if item_type in _SCALARS:
         reader.skip(_SCALARS[item_type][1] * count)
     elif item_type == _STRING:
-        for _ in range(count):
-            reader.skip_string()
+        reader.skip_strings(count)
     elif item_type == _ARRAY:
         for _ in range(count):
             _read_value(reader, _ARRAY, depth)

@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from app.chat.service import sampling_from
 from app.engine.errors import EngineCrashed
-from app.engine.process import OnText
-from app.engine.protocol import GenerationStats, ModelInfo
+from app.engine.families import Family, tool_call_format
+from app.engine.process import OnText, OnToolCall
+from app.engine.protocol import RAW_PROMPT, TOOL_CHOICE, GenerationStats, ModelInfo
 from app.engine.request import Request, RequestState
 from app.engine.scheduler import QueueCancelled, Scheduler, cancelled_before_start
 from app.hearth import Hearth
@@ -86,6 +87,7 @@ class Backend(Protocol):
         on_began: OnBegan,
         on_text: OnText,
         on_thinking: OnText,
+        on_tool_call: OnToolCall,
     ) -> GenerationStats: ...
 
     def cancel_all(self) -> None: ...
@@ -182,6 +184,7 @@ class LocalBackend:
         on_began: OnBegan,
         on_text: OnText,
         on_thinking: OnText,
+        on_tool_call: OnToolCall,
     ) -> GenerationStats:
         """Waits for the turn, loads the model if asked and allowed, and streams the reply.
 
@@ -215,16 +218,18 @@ class LocalBackend:
                     thinking.append(text)
                     on_thinking(text)
 
+                options, grammar = self._prompt_options(job)
                 stats = self.hearth.engine.generate(
                     job.messages,
                     sampling,
                     answer_text,
                     on_prompt=prompt_ready,
                     on_thinking=thinking_text,
+                    on_tool_call=on_tool_call,
                     stop=job.stop,
-                    options=self._switches(job.options),
-                    # The request's format, else the grammar saved for the model.
-                    grammar=job.grammar or settings.grammar or None,
+                    options=options,
+                    # A forced call's, the request's format, else the model's saved grammar.
+                    grammar=grammar or job.grammar or settings.grammar or None,
                     ticket=ticket,
                 )
         except QueueCancelled:  # the client went away while it waited
@@ -268,6 +273,24 @@ class LocalBackend:
             self.on_model_loaded(info)
         return target.path
 
+    def _prompt_options(self, job: ChatJob) -> tuple[dict[str, Any], str | None]:
+        """What the engine is given beside the messages: the template's switches and
+        tools (or the raw prompt), and the grammar of a call the reply must make."""
+        if job.raw_prompt is not None:
+            return {RAW_PROMPT: job.raw_prompt}, None
+        options = self._switches(job.options)
+        offer = job.tools
+        if offer is None:
+            return options, None
+        options["tools"] = offer.specs()
+        loaded = self.hearth.engine.load_request
+        if loaded is not None and loaded.remote is not None:
+            options[TOOL_CHOICE] = offer.remote_choice()  # the remote server enforces it
+            return options, None
+        info = self.hearth.engine.info
+        family = cast("Family | None", info.family if info else None)
+        return options, offer.grammar(tool_call_format(family))
+
     def _switches(self, asked: dict[str, Any]) -> dict[str, Any]:
         """The thinking switches asked for that the loaded model's template offers."""
         info = self.hearth.engine.info
@@ -284,7 +307,9 @@ class LocalBackend:
         path = target.path or self.loaded_path()
         key = self.hearth.model_key(path) if path else None
         try:
-            self._keeper.keep(job.messages, answer, thinking, stats, key)
+            # A raw completion is kept as a chat whose question is the prompt.
+            raw = [{"role": "user", "content": job.raw_prompt}] if job.raw_prompt else []
+            self._keeper.keep(job.messages or raw, answer, thinking, stats, key)
         except Exception:  # the reply was served; failing to keep it must not fail it
             log.exception("could not keep an API conversation")
 

@@ -3,11 +3,15 @@
 Thinking is a ``thinking`` content block before the ``text`` block (with an empty
 signature: nothing here signs it). A stream sends ``message_start``, each block's
 start, deltas and stop, then ``message_delta`` with the stop reason and
-``message_stop``, as Anthropic's API does.
+``message_stop``, as Anthropic's API does. Each tool call the model made is a
+``tool_use`` block (streamed as its start, one ``input_json_delta`` and its stop), and the
+stop reason is then ``tool_use``. A call the model botched (arguments that are not an
+object) goes out as text.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,14 +19,25 @@ from typing import Any
 from sse_starlette import ServerSentEvent
 
 from app.engine.protocol import GenerationStats
+from app.engine.tool_calls import ToolCall
 from app.server.backend import Turn
-from app.server.reply import Ended, Event, Failed, Text
+from app.server.reply import Call, Ended, Event, Failed, Text
 from app.server.serving import Collected
 from app.server.sse import event
 
 
-def stop_reason(stats: GenerationStats | None) -> str:
-    return "max_tokens" if stats is not None and stats.finish_reason == "length" else "end_turn"
+def stop_reason(stats: GenerationStats | None, called: bool = False) -> str:
+    if stats is not None and stats.finish_reason == "length":
+        return "max_tokens"
+    return "tool_use" if called else "end_turn"
+
+
+def _usable(call: ToolCall) -> bool:
+    return bool(call.name) and call.arguments is not None
+
+
+def _tool_use(call: ToolCall) -> dict[str, Any]:
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
 
 
 class MessagesFormat:
@@ -35,7 +50,11 @@ class MessagesFormat:
             content.append(
                 {"type": "thinking", "thinking": "".join(reply.thinking), "signature": ""}
             )
-        content.append({"type": "text", "text": "".join(reply.answer)})
+        answer = "".join(reply.answer) + "".join(c.raw for c in reply.calls if not _usable(c))
+        calls = [_tool_use(call) for call in reply.calls if _usable(call)]
+        if answer or not calls:
+            content.append({"type": "text", "text": answer})
+        content += calls
         stats = reply.stats
         return {
             "id": self.id,
@@ -43,7 +62,7 @@ class MessagesFormat:
             "role": "assistant",
             "model": reply.turn.model_id,
             "content": content,
-            "stop_reason": stop_reason(stats),
+            "stop_reason": stop_reason(stats, bool(calls)),
             "stop_sequence": None,
             "usage": {
                 "input_tokens": stats.prompt_tokens if stats else reply.turn.prompt_tokens,
@@ -74,13 +93,20 @@ class MessagesFormat:
             if isinstance(item, Text):
                 for out in blocks.add(item.kind, item.text):
                     yield out
-            elif isinstance(item, Ended):
-                for out in blocks.close(ensure_text=True):
+            elif isinstance(item, Call) and not _usable(item.call):
+                for out in blocks.add("answer", item.call.raw):
                     yield out
+            elif isinstance(item, Call):
+                for out in blocks.call(item.call):
+                    yield out
+            elif isinstance(item, Ended):
+                for out in blocks.close(ensure_text=not blocks.calls):
+                    yield out
+                reason = stop_reason(item.stats, blocks.calls > 0)
                 yield _named(
                     {
                         "type": "message_delta",
-                        "delta": {"stop_reason": stop_reason(item.stats), "stop_sequence": None},
+                        "delta": {"stop_reason": reason, "stop_sequence": None},
                         "usage": {"output_tokens": item.stats.completion_tokens},
                     }
                 )
@@ -96,6 +122,21 @@ class _Blocks:
         self.index = -1
         self.kind: str | None = None
         self.had_text = False
+        self.calls = 0
+
+    def call(self, call: ToolCall) -> list[ServerSentEvent]:
+        """A tool_use block, whole: its start, its input as one JSON delta, its stop."""
+        out = self.close()
+        self.index += 1
+        self.calls += 1
+        start = {**_tool_use(call), "input": {}}
+        delta = {"type": "input_json_delta", "partial_json": json.dumps(call.arguments)}
+        out.append(
+            _named({"type": "content_block_start", "index": self.index, "content_block": start})
+        )
+        out.append(_named({"type": "content_block_delta", "index": self.index, "delta": delta}))
+        out.append(_named({"type": "content_block_stop", "index": self.index}))
+        return out
 
     def add(self, kind: str, text: str) -> list[ServerSentEvent]:
         out = []

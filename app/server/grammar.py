@@ -54,8 +54,19 @@ def schema_grammar(schema: dict[str, Any]) -> str:
             f"The JSON schema is longer than {MAX_SCHEMA_CHARS:,} characters", "response_format"
         )
     try:
-        return str(json_schema_to_gbnf(source))
+        return strict_strings(str(json_schema_to_gbnf(source)))
     except Exception as error:  # the converter raises plain exceptions of many kinds
         raise bad_request(
             f"This JSON schema cannot be enforced: {error}", "response_format"
         ) from None
+
+
+# The converter's string character (any but a quote or a backslash) lets a model write a
+# raw newline or tab inside a string, which JSON forbids and clients' parsers refuse.
+_LOOSE_CHAR = r'::= [^"\\] | "\\"'
+_STRICT_CHAR = r'::= [^"\\\x7F\x00-\x1F] | "\\"'
+
+
+def strict_strings(grammar: str) -> str:
+    """The grammar with control characters kept out of its JSON strings."""
+    return grammar.replace(_LOOSE_CHAR, _STRICT_CHAR)

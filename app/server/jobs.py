@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.protocol import SamplingParams
+from app.server.tools import ToolOffer
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class ChatJob:
     # loaded model's template offers are passed on.
     options: dict[str, Any] = field(default_factory=dict)
     include_usage: bool = False  # stream_options.include_usage
+    # The tools the client offers and whether a call is required (None: no tools).
+    tools: ToolOffer | None = None
+    # POST /v1/completions: the prompt as written, continued without a chat template
+    # (``messages`` is then empty).
+    raw_prompt: str | None = None
 
     def sampling_over(self, base: SamplingParams) -> SamplingParams:
         """The model's saved sampling with this request's choices on top."""

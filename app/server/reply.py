@@ -2,10 +2,11 @@
 
 The engine's calls block, so each reply runs on its own daemon thread (waiting for its
 turn in the scheduler's queue there) and hands what happens to the event loop:
-:class:`Began` once the prompt is ready, then :class:`Text` pieces, then :class:`Ended`
-with the figures, or :class:`Failed` with the error to answer. :meth:`ReplyRun.cancel`,
-from the event loop when the client goes away, cancels the reply whether it is still
-queued or already streaming.
+:class:`Began` once the prompt is ready, then :class:`Text` pieces and :class:`Call`s
+(the tool calls the model made), then :class:`Ended` with the figures, or
+:class:`Failed` with the error to answer. :meth:`ReplyRun.cancel`, from the event loop
+when the client goes away, cancels the reply whether it is still queued or already
+streaming.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Literal
 from app.engine.errors import EngineError
 from app.engine.protocol import GenerationStats
 from app.engine.request import Request
+from app.engine.tool_calls import ToolCall
 from app.server.backend import Backend, Target, Turn
 from app.server.errors import ApiError, from_engine_error
 from app.server.jobs import ChatJob
@@ -40,6 +42,11 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Call:
+    call: ToolCall
+
+
+@dataclass(frozen=True)
 class Ended:
     stats: GenerationStats
 
@@ -49,7 +56,7 @@ class Failed:
     error: ApiError
 
 
-Event = Began | Text | Ended | Failed
+Event = Began | Text | Call | Ended | Failed
 
 
 class ReplyRun:
@@ -97,6 +104,7 @@ class ReplyRun:
                 on_began=lambda turn: self._post(Began(turn)),
                 on_text=lambda text: self._post(Text("answer", text)),
                 on_thinking=lambda text: self._post(Text("thinking", text)),
+                on_tool_call=lambda call: self._post(Call(call)),
             )
         except Exception as error:
             if not isinstance(error, (ApiError, EngineError)):  # a bug: keep its traceback

@@ -1,9 +1,10 @@
 """OpenAI request bodies (chat completions, completions, embeddings) read into jobs.
 
-Only what Hearth can honour is accepted: a field it cannot (tools until tool calls are
-parsed, images, ``n`` > 1, log probabilities) is refused with a 400 that says so, never
-silently ignored. Fields that change nothing a client relies on (``user``, ``store``,
-``metadata``, penalties) are ignored.
+Only what Hearth can honour is accepted: a field it cannot (images, ``n`` > 1, log
+probabilities) is refused with a 400 that says so, never silently ignored. Tools are
+offered to the model and its calls returned (``app.server.tools``); the client runs them
+and sends each result back as a ``tool`` message. Fields that change nothing a client
+relies on (``user``, ``store``, ``metadata``, penalties) are ignored.
 """
 
 from __future__ import annotations
@@ -14,25 +15,27 @@ from app.server import fields
 from app.server.errors import bad_request
 from app.server.grammar import response_format_grammar
 from app.server.jobs import ChatJob
+from app.server.tools import call_arguments, openai_offer
 
 # Longest message list accepted.
 MAX_MESSAGES = 4096
 # The roles Hearth's chat templates take; "developer" is OpenAI's newer name for system.
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+_ROLES = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+}
 _EFFORTS = ("low", "medium", "high")
 # What /v1/completions writes when max_tokens is not given (OpenAI's default).
 COMPLETIONS_DEFAULT_MAX_TOKENS = 16
 
-TOOLS_REFUSAL = (
-    "This server does not run tools or functions yet: send the request without 'tools',"
-    " 'tool_choice' or tool messages"
-)
-
 
 def chat_job(body: dict[str, Any], max_tokens_limit: int) -> ChatJob:
     """A ``POST /v1/chat/completions`` body as a job; a 400 for anything it cannot honour."""
-    _refuse_tools(body)
     _refuse_unsupported(body)
+    tools = openai_offer(body)
     messages = _messages(body.get("messages"))
     stream = fields.flag(body, "stream")
     stream_options = body.get("stream_options")
@@ -48,14 +51,14 @@ def chat_job(body: dict[str, Any], max_tokens_limit: int) -> ChatJob:
         grammar=response_format_grammar(body.get("response_format")),
         options=_thinking_options(body),
         include_usage=include_usage,
+        tools=tools,
     )
 
 
 def completion_job(body: dict[str, Any], max_tokens_limit: int) -> ChatJob:
     """A ``POST /v1/completions`` body as a job.
 
-    The engine answers chats, so the prompt is sent as one user message through the
-    model's chat template (not continued as raw text).
+    The prompt is continued as written: no chat template goes round it.
     """
     _refuse_unsupported(body)
     if fields.flag(body, "echo"):
@@ -80,11 +83,12 @@ def completion_job(body: dict[str, Any], max_tokens_limit: int) -> ChatJob:
     sampling.setdefault("max_tokens", COMPLETIONS_DEFAULT_MAX_TOKENS)
     return ChatJob(
         model=fields.text(body, "model"),
-        messages=[{"role": "user", "content": prompt}],
+        messages=[],
         stream=stream,
         sampling=sampling,
         stop=fields.stop_strings(body, "stop"),
         include_usage=include_usage,
+        raw_prompt=prompt,
     )
 
 
@@ -95,13 +99,6 @@ def embedding_inputs(body: dict[str, Any]) -> list[str]:
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
         raise bad_request("'input' must be a string or a list of strings", "input")
     return items
-
-
-def _refuse_tools(body: dict[str, Any]) -> None:
-    if body.get("tools") or body.get("functions") or body.get("function_call"):
-        raise bad_request(TOOLS_REFUSAL, "tools", code="tools_unsupported")
-    if body.get("tool_choice") not in (None, "none"):
-        raise bad_request(TOOLS_REFUSAL, "tool_choice", code="tools_unsupported")
 
 
 def _refuse_unsupported(body: dict[str, Any]) -> None:
@@ -116,7 +113,9 @@ def _messages(value: Any) -> list[dict[str, Any]]:
         raise bad_request("'messages' must be a non-empty list", "messages")
     if len(value) > MAX_MESSAGES:
         raise bad_request(f"'messages' holds more than {MAX_MESSAGES} messages", "messages")
-    return [_message(item, index) for index, item in enumerate(value)]
+    messages = [_message(item, index) for index, item in enumerate(value)]
+    _name_tool_results(messages)
+    return messages
 
 
 def _message(item: Any, index: int) -> dict[str, Any]:
@@ -124,11 +123,14 @@ def _message(item: Any, index: int) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise bad_request(f"{where} must be an object", where)
     role = item.get("role")
-    if role in ("tool", "function") or item.get("tool_calls") or item.get("function_call"):
-        raise bad_request(TOOLS_REFUSAL, where, code="tools_unsupported")
+    if role == "function" or item.get("function_call"):
+        raise bad_request(
+            f"{where} uses the old 'function' role: send 'tool' messages instead", where
+        )
     if role not in _ROLES:
         raise bad_request(
-            f"{where}.role must be system, developer, user or assistant, not {role!r}", where
+            f"{where}.role must be system, developer, user, assistant or tool, not {role!r}",
+            where,
         )
     message: dict[str, Any] = {
         "role": _ROLES[role],
@@ -137,7 +139,47 @@ def _message(item: Any, index: int) -> dict[str, Any]:
     reasoning = item.get("reasoning_content")
     if role == "assistant" and isinstance(reasoning, str) and reasoning:
         message["reasoning_content"] = reasoning
+    if role == "assistant" and item.get("tool_calls"):
+        message["tool_calls"] = _calls(item["tool_calls"], where)
+    if role == "tool":
+        call_id = item.get("tool_call_id")
+        if not isinstance(call_id, str) or not call_id:
+            raise bad_request(f"{where} is a tool result without its 'tool_call_id'", where)
+        message["tool_call_id"] = call_id
     return message
+
+
+def _calls(value: Any, where: str) -> list[dict[str, Any]]:
+    """An assistant turn's calls, the way templates read them (arguments as an object)."""
+    if not isinstance(value, list):
+        raise bad_request(f"{where}.tool_calls must be a list", where)
+    calls = []
+    for index, call in enumerate(value):
+        at = f"{where}.tool_calls[{index}]"
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise bad_request(f"{at} must have a function with a name", at)
+        calls.append(
+            {
+                "id": str(call.get("id") or ""),
+                "type": "function",
+                "function": {
+                    "name": function["name"],
+                    "arguments": call_arguments(function.get("arguments"), at),
+                },
+            }
+        )
+    return calls
+
+
+def _name_tool_results(messages: list[dict[str, Any]]) -> None:
+    """Gives each tool result the name of the call it answers (templates print it)."""
+    names: dict[str, str] = {}
+    for message in messages:
+        for call in message.get("tool_calls", ()):
+            names[call["id"]] = call["function"]["name"]
+        if message["role"] == "tool":
+            message["name"] = names.get(message["tool_call_id"], "")
 
 
 def _content(value: Any, where: str) -> str:

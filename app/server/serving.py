@@ -22,10 +22,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.engine.protocol import GenerationStats
+from app.engine.tool_calls import ToolCall
 from app.server.backend import Backend, Turn
 from app.server.errors import ApiError
 from app.server.jobs import ChatJob
-from app.server.reply import Began, Ended, Event, Failed, ReplyRun, Text
+from app.server.reply import Began, Call, Ended, Event, Failed, ReplyRun, Text
 from app.server.sse import sse_response
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Collected:
     turn: Turn
     answer: list[str] = field(default_factory=list)
     thinking: list[str] = field(default_factory=list)
+    calls: list[ToolCall] = field(default_factory=list)
     stats: GenerationStats | None = None
 
 
@@ -84,6 +86,8 @@ async def _collect(turn: Turn, run: ReplyRun) -> Collected:
     async for event in run.rest():
         if isinstance(event, Text):
             (reply.answer if event.kind == "answer" else reply.thinking).append(event.text)
+        elif isinstance(event, Call):
+            reply.calls.append(event.call)
         elif isinstance(event, Ended):
             reply.stats = event.stats
         elif isinstance(event, Failed):

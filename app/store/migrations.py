@@ -234,6 +234,11 @@ _STEP_8_ARENA_AND_THINK_LONGER = [
     """,
 ]
 
+_STEP_9_KV_CACHE_TYPE = [
+    # The KV cache's element type per model ("f16", "q8_0", "q4_0"; NULL: f16).
+    "ALTER TABLE model_settings ADD COLUMN kv_cache_type TEXT",
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
@@ -243,6 +248,7 @@ MIGRATIONS: list[list[str]] = [
     _STEP_6_MODEL_KEYS_BY_REPO_AND_PATH,
     _STEP_7_TOOL_CALLS,
     _STEP_8_ARENA_AND_THINK_LONGER,
+    _STEP_9_KV_CACHE_TYPE,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

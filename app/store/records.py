@@ -131,6 +131,8 @@ class ModelSettings:
     # or "required" (the reply must begin with a call; None: auto).
     tools: str | None = None
     tool_choice: str | None = None
+    # The KV cache's element type: "q8_0" or "q4_0" saves memory (None: f16).
+    kv_cache_type: str | None = None
 
 
 @dataclass

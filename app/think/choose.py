@@ -1,8 +1,9 @@
 """Choosing among candidate answers: majority vote on short factual answers
 (self-consistency), or a judging prompt in which the model picks one and says why.
 
-Majority vote compares *normalised* answers: the last number an answer gives (``1,200``,
-``1200.0`` and ``1200`` agree; a unit after it does not matter), else the words of a
+Majority vote compares *normalised* answers: the last number an answer gives that the
+question did not (``1,200``, ``1200.0`` and ``1200`` agree; a unit after it does not
+matter; "6 times 7 is" has not answered "6 times 7?"), else the words of a
 short answer in lower case without punctuation or a leading "the answer is". An answer
 longer than :data:`SHORT_WORDS` words with no number cannot be voted on: the judge decides.
 """
@@ -28,14 +29,25 @@ _BEST = re.compile(r"best\s*(?:candidate|answer)?\s*[:#=-]?\s*(?:candidate\s*)?#
 _REASON = re.compile(r"reason\s*[:=-]\s*(.+)", re.IGNORECASE | re.DOTALL)
 
 
-def number_key(text: str) -> str | None:
-    """The last number in ``text``, written canonically ("1,200.50" → "1200.5")."""
-    found = _NUMBER.findall(text)
-    if not found:
-        return None
-    raw = found[-1].replace(",", "")
+def number_key(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
+    """The last number in ``text`` not in ``ignore``, written canonically ("1,200.50" →
+    "1200.5")."""
+    for raw in reversed(_NUMBER.findall(text)):
+        key = _canonical(raw)
+        if key is not None and key not in ignore:
+            return key
+    return None
+
+
+def question_numbers(question: str) -> frozenset[str]:
+    """The numbers a question gives: an answer that only repeats them has not answered."""
+    keys = (_canonical(raw) for raw in _NUMBER.findall(question))
+    return frozenset(key for key in keys if key is not None)
+
+
+def _canonical(raw: str) -> str | None:
     try:
-        value = Decimal(raw)
+        value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
         return None
     if value == value.to_integral_value():
@@ -53,9 +65,10 @@ def text_key(text: str) -> str | None:
     return " ".join(cleaned.split()) or None
 
 
-def answer_key(text: str) -> str | None:
-    """What an answer says, for voting: its number, else its short text (None: neither)."""
-    return number_key(text) or text_key(text)
+def answer_key(text: str, question: str = "") -> str | None:
+    """What an answer says, for voting: its last number that the question did not give,
+    else its short text (None: neither)."""
+    return number_key(text, question_numbers(question)) or text_key(text)
 
 
 @dataclass(frozen=True)
@@ -66,10 +79,10 @@ class Verdict:
     reason: str
 
 
-def majority(answers: Sequence[str]) -> Verdict:
+def majority(answers: Sequence[str], question: str = "") -> Verdict:
     """The most common normalised answer, when there is one clear winner with at least
     two votes; the first candidate that gave it is chosen."""
-    keys = [answer_key(text) for text in answers]
+    keys = [answer_key(text, question) for text in answers]
     if len(answers) < 2 or any(key is None for key in keys):
         return Verdict(None, "Not every answer is short or numeric: no vote.")
     counts = Counter(keys).most_common()
@@ -78,6 +91,16 @@ def majority(answers: Sequence[str]) -> Verdict:
         return Verdict(None, "No answer had a clear majority.")
     chosen = keys.index(top_key)
     return Verdict(chosen, f"{top} of {len(answers)} candidates agreed on “{top_key}”.")
+
+
+def answer_matching(judgement: str, answers: Sequence[str], question: str = "") -> int | None:
+    """The first candidate (0-based) whose number is the one a judge's reply gives, for a
+    judge that answered the question instead of naming a candidate; None if none does."""
+    said = number_key(judgement, question_numbers(question))
+    if said is None:
+        return None
+    keys = [number_key(text, question_numbers(question)) for text in answers]
+    return keys.index(said) if said in keys else None
 
 
 def judge_messages(question: str, answers: Sequence[str]) -> list[dict[str, Any]]:

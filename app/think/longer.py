@@ -36,7 +36,7 @@ from app.engine.protocol import GenerationStats, SamplingParams
 from app.engine.scheduler import Scheduler
 from app.store.records import Message
 from app.store.think_runs import StoredCandidate, ThinkRunStore
-from app.think.choose import judge_messages, majority, read_judgement
+from app.think.choose import answer_matching, judge_messages, majority, read_judgement
 
 DEFAULT_CANDIDATES = 3
 DEFAULT_BUDGET_S = 120.0
@@ -326,7 +326,7 @@ class ThinkLonger:
         answers = [candidate.content for candidate, _thinking, _stats in kept]
         if len(answers) == 1:
             return "single", 0, "Only one candidate: kept as it is."
-        vote = majority(answers)
+        vote = majority(answers, question)
         if vote.chosen is not None:
             return "vote", vote.chosen, vote.reason
         callbacks.on_judging()
@@ -342,6 +342,14 @@ class ThinkLonger:
         verdict = read_judgement("".join(reply), len(answers))
         if verdict.chosen is None:
             said = f" (it said: “{verdict.reason}”)" if verdict.reason else ""
+            agreeing = answer_matching("".join(reply), answers, question)
+            if agreeing is not None:
+                number = kept[agreeing][0].position
+                reason = (
+                    f"The model named no candidate when judging{said}, but candidate "
+                    f"{number} gives the answer it named."
+                )
+                return "judge", agreeing, reason
             reason = f"The model named no candidate when judging{said}; the first was kept."
             return "judge", 0, reason
         number = kept[verdict.chosen][0].position

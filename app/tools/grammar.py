@@ -8,16 +8,60 @@ native library, as ``app.server.grammar`` does too). A schema the converter cann
 handle falls back to "any JSON object". Each tool's rules get a prefix of their own, and
 one root joins them in the call syntax of the format. The engine host checks a grammar
 again with the model's vocabulary before sampling with it.
+
+``trigger_grammar`` is the lazy kind for "the model may call a tool": the grammar waits
+until the reply starts a call (the family's opener), then holds the call to the schema.
+
+Every JSON string the grammars admit is valid JSON: no raw control characters
+(U+0000-U+001F must be escaped). Schema limits too long for a grammar (a ``maxLength``
+of 100,000, say: the converter writes one nested rule per character) are left to the
+argument check after the call.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from app.engine.tool_calls import ToolCallFormat
-from app.tools.base import Tool
+
+# The longest repetition a grammar spells out; longer limits are checked after the call.
+GRAMMAR_MAX_REPEAT = 256
+
+
+class ToolShape(Protocol):
+    """What a grammar needs of a tool: its name and its arguments' JSON schema."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parameters(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SpecTool:
+    """A tool as a chat template's ``tools`` list gives it (name and schema only)."""
+
+    name: str
+    parameters: Mapping[str, Any]
+
+
+def spec_tools(specs: Iterable[Mapping[str, Any]]) -> list[SpecTool]:
+    """The tools of a template ``tools`` list (OpenAI function specs, or bare functions)."""
+    tools = []
+    for spec in specs:
+        function = spec.get("function", spec)
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            parameters = function.get("parameters")
+            tools.append(
+                SpecTool(function["name"], parameters if isinstance(parameters, Mapping) else {})
+            )
+    return tools
+
 
 # One call: (GBNF for the tool's name as a JSON string, rule of its arguments) → GBNF.
 _CallShape = Callable[[str, str], str]
@@ -66,13 +110,13 @@ root ::= object
 value ::= object | array | string | number | ("true" | "false" | "null") ws
 object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
 array ::= "[" ws ( value ("," ws value)* )? "]" ws
-string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
+string ::= "\"" ( [^"\\\x00-\x1F] | "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
 number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9]{1,15})? ws
 ws ::= | " " | "\n" [ \t]{0,20}
 """
 
 
-def call_grammar(tools: Sequence[Tool], fmt: ToolCallFormat) -> str:
+def call_grammar(tools: Sequence[ToolShape], fmt: ToolCallFormat) -> str:
     """A grammar whose every sentence is one call, in fmt's syntax, to one of the tools."""
     if not tools:
         raise ValueError("a call grammar needs at least one tool")
@@ -92,15 +136,41 @@ def call_grammar(tools: Sequence[Tool], fmt: ToolCallFormat) -> str:
     return "\n".join([f"root ::= {root}", *rules]) + "\n"
 
 
-def _arguments_grammar(tool: Tool, prefix: str) -> tuple[str, str]:
+def _arguments_grammar(tool: ToolShape, prefix: str) -> tuple[str, str]:
     """The rule name of the tool's arguments, and its rules, all named with prefix."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     try:
-        source = str(json_schema_to_gbnf(json.dumps(dict(tool.parameters))))
+        source = str(json_schema_to_gbnf(json.dumps(_bounded(dict(tool.parameters)))))
     except Exception:  # the converter raises plain exceptions of many kinds
         source = _ANY_OBJECT
-    return prefix + "root", _prefixed(source, prefix)
+    return prefix + "root", _prefixed(_no_control_characters(source), prefix)
+
+
+_LIMITS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
+
+
+def _bounded(schema: Any) -> Any:
+    """The schema without limits too long to spell out in a grammar."""
+    if isinstance(schema, Mapping):
+        return {
+            key: _bounded(value)
+            for key, value in schema.items()
+            if not (key in _LIMITS and isinstance(value, int) and value > GRAMMAR_MAX_REPEAT)
+        }
+    if isinstance(schema, list):
+        return [_bounded(item) for item in schema]
+    return schema
+
+
+# The converter's string characters: anything but a quote or a backslash, which lets a
+# raw newline or tab through; JSON wants those escaped.
+_ANY_STRING_CHARACTER = '[^"\\\\]'
+_JSON_STRING_CHARACTER = '[^"\\\\\\x00-\\x1F]'
+
+
+def _no_control_characters(source: str) -> str:
+    return source.replace(_ANY_STRING_CHARACTER, _JSON_STRING_CHARACTER)
 
 
 def _literal(text: str) -> str:
@@ -146,3 +216,91 @@ def _skip(source: str, start: int) -> int:
     while position < len(source) and source[position] != closing:
         position += 2 if source[position] == "\\" and opening in '"[' else 1
     return min(position + 1, len(source))
+
+
+@dataclass(frozen=True)
+class TriggerGrammar:
+    """A lazy call grammar: it applies from the moment the reply opens a call.
+
+    words: the texts that open a call (a host makes each that is one special token of
+    the vocabulary a trigger token, and the rest patterns, see ``word_pattern``).
+    patterns: further regular expressions on the reply so far (ECMAScript, as llama.cpp
+    reads them); the grammar applies from the first group on. Each pattern ends at the
+    end of the reply so far, so the text handed to the grammar is only what it admits.
+    """
+
+    source: str
+    words: tuple[str, ...]
+    patterns: tuple[str, ...] = ()
+    spaced: bool = True
+
+    def word_pattern(self, word: str) -> str:
+        """The pattern that triggers on ``word`` written as text."""
+        spaces = "[ \\t\\r\\n]*" if self.spaced else ""
+        return f"({_regex_escape(word)}){spaces}$"
+
+
+def _regex_escape(text: str) -> str:
+    """text as an ECMAScript pattern that matches it literally."""
+    return "".join(
+        "\\" + character if character in _REGEX_SPECIAL else character for character in text
+    )
+
+
+_REGEX_SPECIAL = frozenset("\\^$.|?*+()[]{}")
+
+
+# Whitespace the model may write between an opener and the call, when the opener ended
+# a token; unbounded, as the trigger pattern takes any amount.
+_OPENER_SPACE = "lazy-space ::= [ \\t\\r\\n]*"
+# Llama 3: a reply that begins with a JSON call, seen as soon as it begins.
+_LLAMA3_START = '^[ \\t\\r\\n]*(\\{(?:"(?:n(?:a(?:m(?:e(?:"(?::)?)?)?)?)?)?)?)$'
+
+# Each format: the openers, the root (``@CALL@`` is one call to any tool), extra patterns,
+# and whether space may follow an opener.
+_LAZY: dict[ToolCallFormat, tuple[tuple[str, ...], str, tuple[str, ...], bool]] = {
+    "hermes": (
+        ("<tool_call>",),
+        '"<tool_call>" lazy-space @CALL@ lazy-space "</tool_call>"'
+        ' (lazy-space "<tool_call>" lazy-space @CALL@ lazy-space "</tool_call>")*',
+        (),
+        True,
+    ),
+    "llama3": (
+        ("<|python_tag|>",),
+        '("<|python_tag|>" lazy-space)? @CALL@',
+        (_LLAMA3_START,),
+        True,
+    ),
+    "mistral": (
+        ("[TOOL_CALLS]",),
+        '"[TOOL_CALLS]" lazy-space "[" @CALL@ (", " @CALL@)* "]"',
+        (),
+        True,
+    ),
+    "granite": (
+        ("<|tool_call|>",),
+        '"<|tool_call|>" lazy-space "[" @CALL@ (", " @CALL@)* "]"',
+        (),
+        True,
+    ),
+    "phi4-mini": (("functools[",), '"functools[" lazy-space @CALL@ (", " @CALL@)* "]"', (), True),
+    "harmony": (("<|channel|>commentary to=functions.",), "@CALL@", (), False),
+    "deepseek": (("<｜tool▁calls▁begin｜>",), "@CALL@", (), False),
+}
+
+
+def trigger_grammar(tools: Sequence[ToolShape], fmt: ToolCallFormat) -> TriggerGrammar | None:
+    """The lazy grammar of calls to ``tools`` in fmt's syntax; None where the format has
+    no opener to wait for (Command-R's calls are read, not constrained)."""
+    if not tools or fmt not in _LAZY:
+        return None
+    words, root, patterns, spaced = _LAZY[fmt]
+    strict = call_grammar(tools, fmt)
+    # The strict grammar's call rules, without its root (the opener and closer).
+    rules = [line for line in strict.splitlines() if line and not line.startswith("root ::=")]
+    alternatives = " | ".join(f"call-{index}" for index in range(len(tools)))
+    source = "\n".join(
+        [f"root ::= {root.replace('@CALL@', f'({alternatives})')}", _OPENER_SPACE, *rules]
+    )
+    return TriggerGrammar(source + "\n", words, patterns, spaced)

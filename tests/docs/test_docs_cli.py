@@ -9,6 +9,7 @@ import pytest
 
 from app.chat.service import model_key
 from app.cli.main import main
+from app.docs.chat_docs import ChatDocs
 from app.hearth import Hearth
 from tests.docs.helpers import write_sample_folder
 
@@ -66,3 +67,30 @@ def test_chat_with_docs_prints_sources(
 
     assert main(["chat", "--docs", "Missing", "hello"]) == 1
     assert "No collection named 'Missing'" in capsys.readouterr().err
+
+
+def test_embedder_gives_vectors_and_hybrid_answers(
+    hearth_home: Path, starter_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_sample_folder(tmp_path / "docs")
+    assert main(["docs", "embedder"]) == 0
+    assert "No embedding model: BM25 alone." in capsys.readouterr().out
+    assert main(["docs", "embedder", "no-such-model"]) == 1
+    assert "hearth:" in capsys.readouterr().err
+    assert main(["docs", "add", "Garden", str(folder / "garden.md")]) == 0
+    assert main(["docs", "embedder", "SmolLM2-135M-Instruct"]) == 0
+    assert "passages embedded" in capsys.readouterr().err
+    assert main(["docs", "add", "Garden", str(folder / "recipes.txt")]) == 0
+    with ChatDocs.open(hearth_home / "data") as docs:
+        assert docs.embedder is not None
+        with docs.index.db.read() as conn:
+            counts = conn.execute(
+                "SELECT (SELECT count(*) FROM passages), (SELECT count(*) FROM vectors)"
+            ).fetchone()
+        assert counts[0] == counts[1] > 0
+        garden = docs.index.collection_id("Garden")
+        hits = docs.retriever.search("When does the quince tree flower?", [garden]).hits
+        assert hits[0].how == "hybrid" and "quince" in hits[0].passage.text
+    assert main(["docs", "embedder", "--off"]) == 0
+    assert main(["docs", "embedder"]) == 0
+    assert "BM25 alone" in capsys.readouterr().out

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.think.choose import answer_key, judge_messages, majority, number_key, read_judgement
+from app.think.choose import (
+    answer_key,
+    answer_matching,
+    judge_messages,
+    majority,
+    number_key,
+    read_judgement,
+)
 from app.think.longer import temperatures
 
 
@@ -12,6 +19,14 @@ def test_numbers_are_compared_as_numbers() -> None:
     assert number_key("first 3, then 4.50") == "4.5"
     assert number_key("-0.25") == "-0.25"
     assert number_key("no digits") is None
+    assert number_key("6 times 7 is 42", frozenset({"6", "7"})) == "42"
+    assert number_key("6 times 7", frozenset({"6", "7"})) is None
+
+
+def test_an_answer_that_only_repeats_the_question_has_no_say() -> None:
+    question = "What is 6 times 7?"
+    assert majority(["6 times 7", "To find 6 times 7 we multiply.", "42"], question).chosen is None
+    assert majority(["6 x 7 = 42", "It is 42.", "6 times 7"], question).chosen == 0
 
 
 def test_short_answers_are_compared_without_case_or_punctuation() -> None:
@@ -53,3 +68,9 @@ def test_temperatures_start_at_the_models_and_spread() -> None:
     assert spread[0] == 0.7 and len(set(spread)) == 5
     assert min(spread) >= 0.1 and max(spread) <= 1.2
     assert temperatures(0.1, 3)[1] == 0.1
+
+
+def test_a_judge_that_answers_instead_of_naming_picks_the_agreeing_candidate() -> None:
+    answers = ["6 times 7 is 36", "The product is 42.", "6 times 7"]
+    assert answer_matching("The best answer is 6x7 = 42.", answers, "What is 6 times 7?") == 1
+    assert answer_matching("The best answer is 50.", answers, "What is 6 times 7?") is None

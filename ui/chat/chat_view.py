@@ -72,6 +72,10 @@ class ChatView(QScrollArea):
     version_selected = Signal(int)
     reload_clicked = Signal()
     link_requested = Signal(QUrl)
+    # A message's widget, made or finished: add-ons decorate it (documents' citations).
+    message_shown = Signal(object)
+    think_longer_clicked = Signal(int, int)
+    candidates_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -318,6 +322,7 @@ class ChatView(QScrollArea):
         if widget is not None:
             widget.set_versions(versions)
             widget.finish(message, can_regenerate=True)
+            self.message_shown.emit(widget)
         self._streaming = None
         self.set_busy(False)
 
@@ -467,10 +472,13 @@ class ChatView(QScrollArea):
             for block in widget.tool_blocks.values():
                 block.end_unanswered()  # the reply ended before it was answered
         widget.regenerate_clicked.connect(self.regenerate_clicked)
+        widget.think_longer_clicked.connect(self.think_longer_clicked)
+        widget.candidates_requested.connect(self.candidates_requested)
         widget.edit_submitted.connect(self.edit_submitted)
         widget.version_selected.connect(self.version_selected)
         widget.reload_clicked.connect(self.reload_clicked)
         widget.link_requested.connect(self.link_requested)
+        self.message_shown.emit(widget)
         return widget
 
     def _append_to(self, layout: QVBoxLayout, widget: MessageWidget) -> None:

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLay
 
 from ui.chat.thinking_controls import ThinkingControls
 from ui.chat.tool_controls import ToolControls
+from ui.docs.attach_button import AttachButton
+from ui.docs.strip import DocsStrip
 
 
 class MessageEdit(QPlainTextEdit):
@@ -42,12 +44,17 @@ class Composer(QWidget):
         self.button.setMinimumWidth(80)
         self.thinking_controls = ThinkingControls(self)
         self.tool_controls = ToolControls(self)
+        # Documents (ui/docs): the paperclip beside the box, the collections and progress.
+        self.attach_button = AttachButton(self)
+        self.docs_strip = DocsStrip(self)
         row = QHBoxLayout()
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.edit, 1)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         controls_row = QHBoxLayout()
         controls_row.addWidget(self.tool_controls)
         controls_row.addWidget(self.thinking_controls)
+        controls_row.addWidget(self.docs_strip)
         controls_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 12)

@@ -36,6 +36,7 @@ from app.store.records import Message
 from ui.chat.thinking_section import ThinkingSection
 from ui.chat.tool_block import ToolBlock
 from ui.render.message_body import MessageBody
+from ui.think.button import think_longer_button
 
 # How long the Copy button says "Copied".
 _COPIED_FEEDBACK_MS = 1500
@@ -83,6 +84,9 @@ class MessageWidget(QFrame):
     reload_clicked = Signal()
     link_requested = Signal(QUrl)
     copied = Signal(str)
+    # Think longer on this reply with N candidates; the candidates of a version it made.
+    think_longer_clicked = Signal(int, int)
+    candidates_requested = Signal(int)
 
     def __init__(
         self,
@@ -182,6 +186,12 @@ class MessageWidget(QFrame):
         footer.addWidget(self.reload_button)
         footer.addWidget(self.copy_button)
         footer.addWidget(self.regenerate_button)
+        self.think_button = think_longer_button(
+            self,
+            lambda count: self.think_longer_clicked.emit(self.message.id, count),
+            lambda: self.candidates_requested.emit(self.message.id),
+        )
+        footer.addWidget(self.think_button)
         footer.addWidget(self.edit_button)
         layout.addLayout(footer)
 
@@ -318,6 +328,7 @@ class MessageWidget(QFrame):
             self.status_label.style().polish(self.status_label)
         is_reply = message.role == "assistant"
         self.regenerate_button.setVisible(is_reply and self._can_regenerate and not streaming)
+        self.think_button.setVisible(is_reply and self._can_regenerate and not streaming)
         self.reload_button.setVisible(is_reply and message.status == "error")
         self.copy_button.setVisible(is_reply and not streaming and bool(message.content))
         self.edit_button.setVisible(message.role == "user" and self._can_regenerate)

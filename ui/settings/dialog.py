@@ -38,6 +38,13 @@ from app.store.records import ModelSettings
 from ui.chat.tool_controls import OWN_TOOLS
 from ui.settings import help_text
 from ui.settings.fields import GpuLayersSpinBox, SeedField
+from ui.settings.kv_fields import (
+    KV_CACHE_TYPE,
+    KvCacheBox,
+    context_words,
+    kv_memory_words,
+    memory_label,
+)
 from ui.settings.tool_fields import ToolDefaults
 
 # Used as the context ceiling when the model file does not say what it was trained for.
@@ -144,6 +151,8 @@ class ModelSettingsDialog(QDialog):
         self.context_spin.setSpecialValueText("Model default")
         self.context_spin.setSuffix(" tokens")
         self.gpu_layers_spin = GpuLayersSpinBox()
+        self.kv_cache_box = KvCacheBox()
+        self._info = info
 
         self.thinking_box = _choice_box([("Model default", None), ("On", True), ("Off", False)])
         self.effort_box = _choice_box(
@@ -209,7 +218,16 @@ class ModelSettingsDialog(QDialog):
         loading = QFormLayout(loading_box)
         _add_row(loading, "&Context length", self.context_spin, help_text.CONTEXT_LENGTH)
         _add_row(loading, "&GPU layers", self.gpu_layers_spin, help_text.GPU_LAYERS)
-        if trained_context and trained_context > 0:
+        _add_row(loading, "&KV cache type", self.kv_cache_box, KV_CACHE_TYPE)
+        # The context as loaded, who chose it, and the cache's memory in the chosen type.
+        self.context_note = memory_label()
+        self.kv_memory_note = memory_label()
+        if info is not None:
+            self.context_note.setText(context_words(info, current.context_length is not None))
+            loading.addRow(self.context_note)
+            loading.addRow(self.kv_memory_note)
+            self.kv_cache_box.currentIndexChanged.connect(self._show_kv_memory)
+        if trained_context and trained_context > 0 and info is None:
             trained = QLabel(f"This model was trained for up to {trained_context:,} tokens.")
             trained.setWordWrap(True)
             loading.addRow(trained)
@@ -278,11 +296,19 @@ class ModelSettingsDialog(QDialog):
         # 0 is the spin box's "Model default".
         self.context_spin.setValue(settings.context_length or 0)
         self.gpu_layers_spin.set_layers(settings.gpu_layers)
+        self.kv_cache_box.set_kv_type(settings.kv_cache_type)
+        self._show_kv_memory()
         self.template_edit.setPlainText(settings.chat_template_override or "")
         _select(self.thinking_box, settings.thinking)
         _select(self.effort_box, settings.effort)
         self.grammar_edit.setPlainText(settings.grammar or "")
         self.tool_defaults.set_values(settings.tools, settings.tool_choice)
+
+    def _show_kv_memory(self) -> None:
+        if self._info is not None:
+            self.kv_memory_note.setText(
+                kv_memory_words(self._info, self.kv_cache_box.kv_type() or "f16")
+            )
 
     def reset_to_defaults(self) -> None:
         """Show the defaults in every field (saved only if the user presses Save)."""
@@ -322,4 +348,5 @@ class ModelSettingsDialog(QDialog):
             grammar=grammar if grammar.strip() else None,
             tools=self.tool_defaults.tools(),
             tool_choice=self.tool_defaults.tool_choice(),
+            kv_cache_type=self.kv_cache_box.kv_type(),
         )

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from app.engine.protocol import SamplingParams
-from app.engine.remote_wire import StreamReader, chat_body, parse_error_body
+from app.engine.protocol import TOOL_CHOICE, SamplingParams
+from app.engine.remote_wire import StreamReader, chat_body, must_call, parse_error_body
 
 
 def _line(chunk: dict[str, object]) -> str:
@@ -31,6 +31,27 @@ def test_a_request_carries_the_standard_fields_only():
     assert "top_k" not in body and "min_p" not in body and "repeat_penalty" not in body
     assert all("reasoning_content" not in message for message in body["messages"])
     assert chat_body("m", messages, SamplingParams(), grammar="root ::= x")["grammar"]
+
+
+def test_switches_and_tool_choice_go_the_way_servers_take_them():
+    hi = [{"role": "user", "content": "Hi"}]
+    tools = [{"type": "function", "function": {"name": "clock", "parameters": {}}}]
+    off = chat_body("m", hi, SamplingParams(), options={"enable_thinking": False})
+    assert off["chat_template_kwargs"] == {"enable_thinking": False}
+    assert "reasoning_effort" not in off
+    effort = chat_body("m", hi, SamplingParams(), options={"reasoning_effort": "high"})
+    assert effort["reasoning_effort"] == "high" and "chat_template_kwargs" not in effort
+    plain = chat_body("m", hi, SamplingParams(), options={"tools": tools})
+    assert plain["tools"] == tools and "tool_choice" not in plain
+    # A grammar with tools is the chat's "must call a tool": the server is told so.
+    forced = chat_body("m", hi, SamplingParams(), options={"tools": tools}, grammar="root ::= x")
+    assert forced["tool_choice"] == "required" and "grammar" not in forced
+    named = {"type": "function", "function": {"name": "clock"}}
+    asked = chat_body("m", hi, SamplingParams(), options={"tools": tools, TOOL_CHOICE: named})
+    assert asked["tool_choice"] == named
+    assert must_call({"tools": tools, TOOL_CHOICE: named}, None)
+    assert not must_call({"tools": tools, TOOL_CHOICE: "auto"}, None)
+    assert not must_call({}, "root ::= x")
 
 
 def test_thinking_usage_and_timings_are_read():

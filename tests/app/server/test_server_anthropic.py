@@ -61,9 +61,10 @@ def test_errors_have_anthropic_shape(claude: anthropic.Anthropic):
             max_tokens=16,
             messages=HELLO,
             tools=[{"name": "clock", "input_schema": {"type": "object"}}],
+            tool_choice={"type": "tool", "name": "calendar"},
         )
     assert tools.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
-    assert "tools" in tools.value.message
+    assert "calendar" in tools.value.message
     with pytest.raises(anthropic.NotFoundError) as unknown:
         claude.messages.create(model="claude-nine", max_tokens=16, messages=HELLO)
     assert unknown.value.body["type"] == "error"  # type: ignore[index]

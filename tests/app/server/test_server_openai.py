@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import llama_cpp
 import openai
 import pytest
 
@@ -136,15 +138,32 @@ def test_text_completions(client: openai.OpenAI):
     assert chunks[-1].choices[0].finish_reason in ("stop", "length")
 
 
-def test_tools_are_refused_clearly(client: openai.OpenAI):
+def test_a_text_completion_continues_the_prompt_as_written(
+    client: openai.OpenAI, starter_model: Path
+):
+    prompt = "Counting: 1, 2, 3, 4, 5,"
+    reply = client.completions.create(model=MODEL, prompt=prompt, max_tokens=6, temperature=0)
+    # No chat template went round it: the prompt is exactly the tokenizer's tokens.
+    vocab = llama_cpp.Llama(model_path=str(starter_model), vocab_only=True, verbose=False)
+    expected = vocab.tokenize(prompt.encode(), add_bos=True, special=True)
+    assert reply.usage is not None and reply.usage.prompt_tokens == len(expected)
+    # (The reply parser drops the space before the first word: " 6" comes out "6".)
+    assert reply.choices[0].text.lstrip().startswith("6, 7")
+
+
+def test_tools_need_a_known_tool(client: openai.OpenAI):
     tool = {
         "type": "function",
         "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
     }
     with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(model=MODEL, messages=HELLO, tools=[tool])  # type: ignore[list-item]
-    assert refused.value.code == "tools_unsupported"
-    assert "tools" in refused.value.message
+        client.chat.completions.create(
+            model=MODEL,
+            messages=HELLO,
+            tools=[tool],  # type: ignore[list-item]
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        )
+    assert refused.value.param == "tool_choice" and "get_weather" in refused.value.message
 
 
 def test_errors_have_openai_shape_and_status(client: openai.OpenAI):

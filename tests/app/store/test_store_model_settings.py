@@ -24,6 +24,7 @@ _CUSTOM = ModelSettings(
     grammar='root ::= "yes" | "no"',
     tools="calculator,python,files",
     tool_choice="required",
+    kv_cache_type="q8_0",
 )
 
 

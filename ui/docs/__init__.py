@@ -1,0 +1,1 @@
+"""The window's documents: attach, drop, collections, indexing progress, citations."""
