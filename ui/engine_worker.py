@@ -82,7 +82,7 @@ class EngineWorker(QObject):
     # Requests from the GUI thread, delivered queued to this object's thread.
     load_requested = Signal(str, object, object)  # path, LoadChoice, ticket: request_load()
     # Each carries the reply's Stop handle, made when the request was (ChatService.begin_reply).
-    send_requested = Signal(int, str, object)
+    send_requested = Signal(object, object)  # the stored user message, its ReplyControl
     regenerate_requested = Signal(int, object)
     edit_requested = Signal(int, str, object)
 
@@ -191,10 +191,10 @@ class EngineWorker(QObject):
     def _started(self, message: Message) -> None:
         self.reply_started.emit(message)
 
-    @Slot(int, str, object)
-    def _send(self, conversation_id: int, text: str, control: ReplyControl) -> None:
+    @Slot(object, object)
+    def _send(self, user: Message, control: ReplyControl) -> None:
         chat = self._hearth.chat
-        self._finish(lambda: chat.send(conversation_id, text, self._callbacks(), control=control))
+        self._finish(lambda: chat.answer(user, self._callbacks(), control=control))
 
     @Slot(int, object)
     def _regenerate(self, message_id: int, control: ReplyControl) -> None:

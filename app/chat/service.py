@@ -187,10 +187,28 @@ class ChatService:
         control: ReplyControl | None = None,
     ) -> ReplyResult:
         """Stores the user's message after the current last one and streams a reply."""
+        user = self.add_user_message(conversation_id, text)
+        return self.answer(user, callbacks, options, control)
+
+    def add_user_message(self, conversation_id: int, text: str) -> Message:
+        """Stores the user's message after the current last one (a short write: the
+        window makes it as Send is pressed, so the message is kept even if the reply
+        waits behind a model load and the chat is deleted meanwhile)."""
         path = self.conversations.active_path(conversation_id)
         parent_id = path[-1].id if path else None
-        user = self.conversations.add_message(conversation_id, parent_id, "user", text)
-        return self._reply(conversation_id, user, callbacks or StreamCallbacks(), options, control)
+        return self.conversations.add_message(conversation_id, parent_id, "user", text)
+
+    def answer(
+        self,
+        user: Message,
+        callbacks: StreamCallbacks | None = None,
+        options: ChatOptions | None = None,
+        control: ReplyControl | None = None,
+    ) -> ReplyResult:
+        """Streams a reply to ``user``, a message already stored."""
+        return self._reply(
+            user.conversation_id, user, callbacks or StreamCallbacks(), options, control
+        )
 
     def regenerate(
         self,

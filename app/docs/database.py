@@ -12,14 +12,13 @@ transaction as all of its passages: a crash mid-file leaves the file as it was b
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from app.store.database import open_connection
 
 _BUSY_TIMEOUT_S = 10.0
 FILE_NAME = "docs.sqlite3"
@@ -150,17 +149,8 @@ class DocsDatabase:
     @classmethod
     def open(cls, path: Path) -> DocsDatabase:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+        conn = open_connection(path, _BUSY_TIMEOUT_S)
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning("SQLite WAL mode unavailable for %s (journal mode %s)", path, mode)
-            conn.execute("PRAGMA synchronous = NORMAL")
             _migrate(conn)
         except BaseException:
             conn.close()

@@ -57,7 +57,7 @@ from app.engine.protocol import (
     TextKind,
     ToolCallEvent,
 )
-from app.engine.reply_parser import Piece, ReplyParser
+from app.engine.reply_parser import Piece, ReplyParser, VerbatimParser
 from app.engine.sampler_chain import GrammarError, SamplerChain, check_grammar
 from app.engine.stop_strings import StopStringFilter
 from app.engine.token_loop import TokenLoop, tokenize
@@ -311,13 +311,20 @@ class ModelHost:
         ends = () if request.ignore_eos else self._end_markers
         stops = StopStringFilter((*request.stop, *ends))
         tools_offered = bool(options.get("tools"))
-        parser = ReplyParser(
-            self._thinking_format,  # type: ignore[arg-type]
-            starts_in_thinking=rendered.starts_in_thinking,
-            # The chat layer's delimiters round tool output; a model echoing them shows none.
-            hidden_markers=(*self._hidden_markers, *(TOOL_OUTPUT_MARKERS if tools_offered else ())),
-            tools_offered=tools_offered,
-            tool_format=self._tool_format,
+        parser: ReplyParser | VerbatimParser = (
+            VerbatimParser()
+            if isinstance(raw_prompt, str)
+            else ReplyParser(
+                self._thinking_format,  # type: ignore[arg-type]
+                starts_in_thinking=rendered.starts_in_thinking,
+                # The chat layer's delimiters round tool output; a model echoing them shows none.
+                hidden_markers=(
+                    *self._hidden_markers,
+                    *(TOOL_OUTPUT_MARKERS if tools_offered else ()),
+                ),
+                tools_offered=tools_offered,
+                tool_format=self._tool_format,
+            )
         )
         # With tools offered and no grammar set ("auto"), a call the model starts is held
         # to the tools' schemas from its opener on.

@@ -300,3 +300,14 @@ def _route_of(header: str) -> _Route:
     if channel_words and channel_words[0] == "analysis":
         return "thinking"
     return "answer"
+
+
+class VerbatimParser:
+    """A raw completion's text as the model wrote it (``/v1/completions``): no thinking,
+    no calls, and nothing trimmed, so the prompt and the text read on as one."""
+
+    def feed(self, text: str) -> list[Piece]:
+        return [Piece("answer", text)] if text else []
+
+    def finish(self) -> list[Piece]:
+        return []

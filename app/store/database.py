@@ -30,6 +30,31 @@ log = logging.getLogger(__name__)
 _BUSY_TIMEOUT_S = 5.0
 
 
+def open_connection(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` (created with its folder if needed),
+    set up the way every Hearth database is: rows by name, foreign keys on, WAL with
+    ``synchronous=NORMAL``, no implicit transactions, usable from any thread."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: the module starts no transactions on its own; every
+    # transaction here is an explicit BEGIN ... COMMIT.
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.row_factory = sqlite3.Row
+        # Both pragmas must be set outside a transaction, on every connection.
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            # Some network file systems cannot do WAL; the rollback journal still works.
+            log.warning("SQLite WAL mode unavailable for %s (journal mode %s)", path, mode)
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class Database:
     """An open Hearth database. Build it with :meth:`open`; end it with :meth:`close`.
 
@@ -53,21 +78,8 @@ class Database:
         start-up or on a worker, not from a GUI event handler.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: the module starts no transactions on its own; every
-        # transaction here is an explicit BEGIN ... COMMIT.
-        conn = sqlite3.connect(
-            path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+        conn = open_connection(path, _BUSY_TIMEOUT_S)
         try:
-            conn.row_factory = sqlite3.Row
-            # Both pragmas must be set outside a transaction, on every connection.
-            conn.execute("PRAGMA foreign_keys = ON")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                # Some network file systems cannot do WAL; the rollback journal still works.
-                log.warning("SQLite WAL mode unavailable for %s (journal mode %s)", path, mode)
-            conn.execute("PRAGMA synchronous = NORMAL")
             backup_path = None
             version = migrations.check_can_migrate(conn)
             if 0 < version < migrations.SCHEMA_VERSION:

@@ -154,8 +154,15 @@ class ChatController(QObject):
             self._store_thinking_choice()
             self._store_tools_choice()
             self.conversations_changed.emit()
+        # Stored now, not when the worker gets to it: a reply may wait behind a model load.
+        try:
+            user = self.hearth.chat.add_user_message(self.conversation_id, text)
+        except (StoreError, sqlite3.Error, ValueError) as error:
+            self.composer.edit.setPlainText(text)
+            self.notice.emit(f"Your message could not be saved ({error}); it is back in the box.")
+            return
         self._begin(self.conversation_id)
-        self.worker.send_requested.emit(self.conversation_id, text, self.hearth.chat.begin_reply())
+        self.worker.send_requested.emit(user, self.hearth.chat.begin_reply())
 
     def regenerate(self, message_id: int) -> None:
         if self.busy or not self.model_ready or self.conversation_id is None:
