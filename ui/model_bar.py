@@ -6,7 +6,8 @@ or a click loads the one picked.
 
 Models on remote servers follow the local ones, each marked "(remote)" with its server's
 name, as the servers last listed them (the bar never contacts a server); "Add a server…"
-asks the window to open the dialog for a new one.
+asks the window to open the dialog for a new one. Embedding models are never listed: they
+cannot chat (the documents' "Embedding model…" chooser offers them).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.library.local_models import LocalModel
+from app.library.local_models import LocalModel, chat_models
 from app.remote.refs import is_remote_ref, parse_ref
 from app.remote.servers import RemoteServer
 
@@ -99,6 +100,7 @@ class ModelBar(QWidget):
         remote: Sequence[RemoteServer] = (),
     ) -> None:
         self.picker.blockSignals(True)
+        models = chat_models(models)
         refs = [(server, ref) for server in remote for ref in server.refs()]
         self._set_searchable(len(models) + len(refs) > SEARCH_AFTER)
         self.picker.clear()

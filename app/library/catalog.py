@@ -6,6 +6,12 @@ thinks before it answers, the files of each quantization with their sizes (and s
 where one was found), and the architecture numbers :mod:`app.library.fit` needs, so the
 fit of a catalog model is known before anything is downloaded or even listed.
 
+Each entry has a ``kind``: ``"chat"`` (the default when the file leaves it out) or
+``"embedding"``, a model that turns text into vectors for the documents' search
+(:mod:`app.docs`). Embedding models are downloaded like chat models but are never
+suggested or offered to chat with; they have no chat format, so ``family`` and
+``thinks`` may be left out of their entries.
+
 Where the file is found (:func:`catalog_path`): ``resources/`` is a top-level folder of
 the project, beside the ``app`` package, not a package itself. Looked up in order:
 
@@ -32,6 +38,9 @@ from app.library.fit import ModelShape
 
 CATALOG_ENV = "HEARTH_CATALOG"
 CATALOG_VERSION = 1
+CHAT = "chat"
+EMBEDDING = "embedding"
+KINDS = (CHAT, EMBEDDING)
 
 
 class CatalogError(ValueError):
@@ -94,6 +103,12 @@ class CatalogModel:
     gated: bool
     architecture: Architecture
     files: tuple[CatalogFile, ...]
+    kind: str = CHAT  # one of KINDS
+
+    @property
+    def is_embedding(self) -> bool:
+        """An embedding model: for documents' vectors, never for chat."""
+        return self.kind == EMBEDDING
 
     def shape(self, weights_bytes: int, name: str = "") -> ModelShape:
         """This model's shape for a file of ``weights_bytes`` (any quantization)."""
@@ -183,11 +198,13 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 def _model(item: dict[str, Any]) -> CatalogModel:
     arch = item["architecture"]
+    kind = _kind(item.get("kind", CHAT))
+    chat = kind == CHAT
     return CatalogModel(
         id=str(item["id"]),
         name=str(item["name"]),
-        family=_family(item["family"]),
-        thinks=_flag(item["thinks"], "thinks"),
+        family=_family(item["family"]) if chat or "family" in item else "",
+        thinks=_flag(item["thinks"] if chat else item.get("thinks", False), "thinks"),
         repo_id=str(item["repo_id"]),
         params_billion=float(item["params_billion"]),
         context_length=int(item["context_length"]),
@@ -219,7 +236,14 @@ def _model(item: dict[str, Any]) -> CatalogModel:
             )
             for entry in item["files"]
         ),
+        kind=kind,
     )
+
+
+def _kind(value: Any) -> str:
+    if value not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {value!r}")
+    return str(value)
 
 
 def _family(value: Any) -> str:

@@ -5,6 +5,11 @@ per Hugging Face repository; see :mod:`app.hub.layout`); any other GGUF placed i
 is listed too. Imported files (see :mod:`app.library.imports`) are listed where they
 lie. Partial downloads (``.part``), vision projectors and parts 2..N of a split model
 are not models of their own.
+
+Embedding models (nomic-embed-text, bge, embeddinggemma: encoders that turn text into
+vectors for the documents' search) are listed too, marked ``is_embedding`` from their
+file's header, so that the chat picker can leave them out and the documents' chooser
+can offer them.
 """
 
 from __future__ import annotations
@@ -14,11 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.library.gguf_header import GGUFError, read_gguf_header
 from app.library.starter import STARTER_NAME, starter_model_path
 
 # Parts 2..N of a split model are loaded through part 1 and are not models of their own.
 _LATER_SPLIT_PART = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
 _PROJECTOR = re.compile(r"mmproj", re.IGNORECASE)
+# llama.cpp's encoder-only architectures: models that embed and cannot generate.
+EMBEDDING_ARCHITECTURES = frozenset(
+    {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "neo-bert",
+     "modern-bert", "gemma-embedding", "t5encoder"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class LocalModel:
     is_starter: bool = False
     is_imported: bool = False  # listed from the import list, used where it lies
     repo_id: str | None = None  # "owner/repo" for a download in the models folder
+    is_embedding: bool = False  # an embedding model: for documents, never for chat
 
 
 class ModelNotFoundError(LookupError):
@@ -53,12 +65,28 @@ def list_local_models(models_dir: Path, imported: Iterable[Path] = ()) -> list[L
                 continue
             seen.add(path.resolve())
             repo = _repo_of(path, models_dir)
-            found.append(LocalModel(_display_name(path), path, _model_size(path), repo_id=repo))
+            found.append(
+                LocalModel(
+                    _display_name(path),
+                    path,
+                    _model_size(path),
+                    repo_id=repo,
+                    is_embedding=is_embedding_file(path),
+                )
+            )
     for path in imported:
         if path.resolve() in seen or not path.is_file() or not _is_runnable_file(path):
             continue
         seen.add(path.resolve())
-        found.append(LocalModel(_display_name(path), path, _model_size(path), is_imported=True))
+        found.append(
+            LocalModel(
+                _display_name(path),
+                path,
+                _model_size(path),
+                is_imported=True,
+                is_embedding=is_embedding_file(path),
+            )
+        )
     models.extend(sorted(found, key=lambda model: model.name.lower()))
     return models
 
@@ -82,6 +110,25 @@ def resolve_model(name_or_path: str, models_dir: Path, imported: Iterable[Path] 
     raise ModelNotFoundError(
         f"No model named '{name_or_path}' and no file at that path."
         " 'hearth models list' shows the models Hearth has."
+    )
+
+
+def chat_models(models: Iterable[LocalModel]) -> list[LocalModel]:
+    """The models one can chat with: every one but the embedding models."""
+    return [model for model in models if not model.is_embedding]
+
+
+def is_embedding_file(path: Path) -> bool:
+    """Whether the GGUF at ``path`` is an embedding model, by its header: an encoder
+    architecture, or a pooling type (how an embedder turns tokens into one vector).
+    An unreadable file is not one (loading it says what is wrong)."""
+    try:
+        header = read_gguf_header(path)
+    except GGUFError:
+        return False
+    return (
+        header.architecture in EMBEDDING_ARCHITECTURES
+        or header.arch_value("pooling_type") is not None
     )
 
 

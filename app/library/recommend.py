@@ -2,6 +2,7 @@
 
 Only models whose chat-format family the tests cover end to end
 (:data:`app.engine.families.TESTED_FAMILIES`) are suggested: a first download must work.
+Embedding models (catalog kind "embedding") are never suggested: they cannot chat.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def suggest_downloads(catalog: Catalog, machine: MachineInfo, limit: int = 3) ->
     """
     found: list[Suggestion] = []
     for model in catalog.models:
-        if model.family not in TESTED_FAMILIES:
+        if model.is_embedding or model.family not in TESTED_FAMILIES:
             continue
         choice = next(
             (c for c in assess(model.groups(), machine, catalog_model=model) if c.recommended), None

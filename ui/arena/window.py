@@ -12,6 +12,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.hearth import Hearth
+from app.library.local_models import chat_models
 from app.remote.servers import RemoteServers
 from app.store.arena import ArenaStore
 from ui.arena.compare_page import ComparePage, ModelChoice
@@ -47,7 +48,8 @@ class ArenaWindow(QWidget):
         hearth = self.hearth
 
         def listing() -> list[ModelChoice]:
-            models = [ModelChoice(str(m.path), m.name) for m in hearth.local_models()]
+            local = chat_models(hearth.local_models())  # an embedder cannot answer
+            models = [ModelChoice(str(m.path), m.name) for m in local]
             for server in RemoteServers.in_folder(hearth.paths.config).all():
                 models += [ModelChoice(str(ref), ref.label) for ref in server.refs()]
             return models

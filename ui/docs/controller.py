@@ -251,6 +251,8 @@ class DocsController(QObject):
     # -- citations ------------------------------------------------------------------------------
 
     def _message_shown(self, widget: MessageWidget) -> None:
+        if self._closed:  # a reply finishing as the window closes: the index is shut
+            return
         message = widget.message
         if message.role != "assistant" or message.status == "streaming" or not message.content:
             return

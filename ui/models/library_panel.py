@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.hub.errors import format_size
 from app.library.local_models import LocalModel
+from ui.models.search_panel import EMBEDDING_LABEL
 
 MODEL_ROLE = Qt.ItemDataRole.UserRole
 
@@ -28,7 +29,8 @@ def describe(model: LocalModel) -> str:
         if model.is_imported
         else model.repo_id or "models folder"
     )
-    return f"{model.name}  ·  {format_size(model.size_bytes)}  ·  {where}"
+    kind = f"  ·  {EMBEDDING_LABEL}" if model.is_embedding else ""
+    return f"{model.name}  ·  {format_size(model.size_bytes)}  ·  {where}{kind}"
 
 
 class LibraryPanel(QWidget):

@@ -40,7 +40,7 @@ from ui.models.downloads_panel import DownloadsPanel
 from ui.models.files_panel import FilesPanel
 from ui.models.library_panel import LibraryPanel
 from ui.models.remote_panel import RemotePanel
-from ui.models.search_panel import SearchPanel
+from ui.models.search_panel import EMBEDDING_LABEL, EMBEDDING_TIP, SearchPanel
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,10 @@ class ModelsPage(QWidget):
             machine = self._machine()
             choices = self.library.catalog_choices(model, machine)
             self.files_panel.show_choices(repo_id, choices, can_download=False)
-            self.files_panel.title.setText(f"<b>{model.name}</b> — {repo_id}: listing its files…")
+            kind = f" ({EMBEDDING_LABEL})" if model.is_embedding else ""
+            self.files_panel.title.setText(
+                f"<b>{model.name}</b>{kind} — {repo_id}: listing its files…"
+            )
 
         def done(repo: RepoFiles) -> None:
             if ticket != self._open_id:
@@ -223,6 +226,8 @@ class ModelsPage(QWidget):
             notes = [html.escape(note) for note in repo.notes]
             if repo.listing.gated:
                 notes.insert(0, _licence_words(repo.licence_url))
+            if model is not None and model.is_embedding:
+                notes.insert(0, f"<b>{EMBEDDING_LABEL}</b>: {html.escape(EMBEDDING_TIP)}")
             self.files_panel.show_notice("<br>".join(notes))
 
         def failed(error: Exception) -> None:

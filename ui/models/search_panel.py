@@ -1,4 +1,8 @@
-"""The left column of the Models page: Hearth's picks first, then Hugging Face search."""
+"""The left column of the Models page: Hearth's picks first, then Hugging Face search.
+
+Embedding models among the picks say so (:data:`EMBEDDING_LABEL`): they download like
+the others, for the documents' search, and are never offered to chat with.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,11 @@ from app.hub.client import RepoSummary, SearchSort
 from app.library.catalog import CatalogModel
 
 REPO_ROLE = Qt.ItemDataRole.UserRole
+EMBEDDING_LABEL = "Embedding model · for documents"
+EMBEDDING_TIP = (
+    "Turns passages into vectors for searching your documents: once downloaded, choose"
+    ' it with "Embedding model…" under Documents › Manage collections. It cannot chat.'
+)
 SORTS = (("Most downloaded", SearchSort.DOWNLOADS), ("Most liked", SearchSort.LIKES),
          ("Recently updated", SearchSort.RECENT))  # fmt: skip
 
@@ -65,7 +74,10 @@ class SearchPanel(QWidget):
         self._add_header("Hearth's picks")
         for model in models:
             gated = "  (licence to accept)" if model.gated else ""
-            self._add_repo(model.repo_id, f"★ {model.name} — {model.repo_id}{gated}")
+            kind = f"  ·  {EMBEDDING_LABEL}" if model.is_embedding else ""
+            item = self._add_repo(model.repo_id, f"★ {model.name} — {model.repo_id}{gated}{kind}")
+            if model.is_embedding:
+                item.setToolTip(EMBEDDING_TIP)
 
     def show_results(self, query: str, results: list[RepoSummary]) -> None:
         self.results.clear()
@@ -90,10 +102,11 @@ class SearchPanel(QWidget):
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         self.results.addItem(item)
 
-    def _add_repo(self, repo_id: str, text: str) -> None:
+    def _add_repo(self, repo_id: str, text: str) -> QListWidgetItem:
         item = QListWidgetItem(text)
         item.setData(REPO_ROLE, repo_id)
         self.results.addItem(item)
+        return item
 
     def _search(self) -> None:
         text = self.query.text().strip()

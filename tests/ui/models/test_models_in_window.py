@@ -76,5 +76,6 @@ def test_gguf_files_dropped_on_the_window_are_imported_in_place(
 
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    accepted, _ = drop_files(window, [text])
-    assert not accepted  # not a model: left alone
+    drop_files(window, [text])  # a document: the chat takes it (tests/docs), never the models
+    assert not list((hearth_home / "models").rglob("notes*"))
+    assert all("notes" not in name for name in picker_names(window))
