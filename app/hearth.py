@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.chat.service import ChatService
 from app.engine.engine import Engine
+from app.engine.errors import ModelLoadError
 from app.engine.protocol import LoadRequest
 from app.hardware import MachineInfo, detect_machine
 from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
@@ -22,7 +23,12 @@ from app.library.context_choice import choose_context
 from app.library.fit import ModelShape
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
-from app.library.local_models import LocalModel, list_local_models, resolve_model
+from app.library.local_models import (
+    LocalModel,
+    is_embedding_header,
+    list_local_models,
+    resolve_model,
+)
 from app.library.model_keys import ModelKeys
 from app.library.models_folder import with_chosen_models_folder
 from app.library.preflight import LoadChoice, preflight
@@ -151,7 +157,13 @@ class Hearth:
         weights load; ``CPU`` / ``PARTLY_GPU`` load it anyway as the user chose.
         """
         settings = self.model_settings.get(self.model_key(model.path))
-        _header, shape = _model_header(model.path)
+        header, shape = _model_header(model.path)
+        if is_embedding_header(header):
+            raise ModelLoadError(
+                f"{model.name} is an embedding model: it turns text into vectors for"
+                " searching documents and cannot chat. Choose it as the documents'"
+                " embedding model (hearth docs embedder) and pick a chat model here."
+            )
         kv_type = settings.kv_cache_type or "f16"
         context = choose_context(shape, self.machine(), settings.context_length, kv_type=kv_type)
         n_ctx = context.n_ctx

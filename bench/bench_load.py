@@ -15,15 +15,18 @@ parity and higher is slower). Sides:
 * ``bare-c-api``: that process's C calls alone (model and context), without the
   Python start and imports: what any host process, started ahead, still has to do;
 * ``llama-cli``: llama.cpp's ``llama-completion`` (or ``llama-cli``) from the same
-  sources, timed from its start to its exit with one token generated after a one-token
-  prompt (``-n 1``); its warm-up decode is left on, as it ships. Pass the binary with
+  sources, timed from its start to the ``system_info`` line it logs once the model and
+  the context are ready. Its warm-up decode is left out (``--no-warmup``; Hearth does
+  none), unless ``--cli-warmup``: on a busy CPU that decode alone varies from 0.02 s
+  to several seconds for the starter. Pass the binary with
   ``--llama-cli``; build it in bench_offload.py's build folder with
   ``cmake --build ~/.cache/hearth/llama-bench/build --target llama-completion``.
 
 Models: the starter (SmolLM2-135M Q4_1) and a synthetic Llama-2-7B-shaped Q4_0 file
 (``bench/offload_models.py``; 3.8 GB, written to a scratch folder, ``--keep`` keeps it).
-Each file is read into the page cache before the first pair, so both sides map a
-cached file. Run it under ``nice -n 10`` on a shared machine and read the ratios.
+Each file is read into the page cache, and loaded once uncounted, before the first
+pair, so both sides map a cached file. Run it under ``nice -n 10`` on a shared
+machine and read the ratios.
 
     .venv/bin/python bench/bench_load.py --models starter,7b --pairs 5 \\
         --llama-cli ~/.cache/hearth/llama-bench/build/bin/llama-completion
@@ -119,18 +122,29 @@ def bare_load(request: LoadRequest, threads: int) -> tuple[float, float]:
     return float(total), float(c_api)
 
 
-def llama_cli_load(binary: Path, request: LoadRequest, threads: int) -> float:
+def llama_cli_load(binary: Path, request: LoadRequest, threads: int, warmup: bool) -> float:
+    """From the start of the process to its ``system_info`` line: model and context are
+    ready (and the warm-up decode done, with ``warmup``); the process is then ended."""
     command = [str(binary), "-m", request.model_path, "-c", str(request.n_ctx)]
     command += ["-t", str(threads), "-n", "1", "-p", "Hi", "-no-cnv", "--no-display-prompt"]
     if request.kv_type != "f16":
         command += ["-ctk", request.kv_type, "-ctv", request.kv_type]
     command += ["-fa", "on" if request.flash_attn else "off"]
+    if not warmup:
+        command.append("--no-warmup")
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"{binary.name} failed: {result.stderr[-600:]}")
-    return elapsed
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:
+            if b"system_info:" in line:
+                return time.perf_counter() - started
+        raise RuntimeError(f"{binary.name} ended before its model was ready")
+    finally:
+        process.kill()
+        process.wait()
 
 
 def measure(
@@ -145,6 +159,9 @@ def measure(
     baselines = [Side("bare"), c_api]
     if args.llama_cli:
         baselines.append(Side(Path(args.llama_cli).name))
+    # One load first, not counted: the first load after the file was read pays for
+    # memory the kernel has not handed out yet, whichever side it is.
+    hearth_load(request, prestarted=False)
     for pair in range(args.pairs):
         runs = [("hearth", hearth), ("hearth-prestarted", prestarted)]
         runs += [(side.name, side) for side in baselines if side is not c_api]
@@ -160,7 +177,8 @@ def measure(
                 side.seconds.append(total)
                 c_api.seconds.append(calls)
             else:
-                side.seconds.append(llama_cli_load(Path(args.llama_cli), request, args.threads))
+                cli = Path(args.llama_cli)
+                side.seconds.append(llama_cli_load(cli, request, args.threads, args.cli_warmup))
         print(f"  pair {pair + 1}: " + ", ".join(f"{n} {s.seconds[-1]:.3f}" for n, s in runs))
     ratios = {}
     for mine in (hearth, prestarted):
@@ -178,6 +196,9 @@ def main() -> None:
     parser.add_argument("--ctx", type=int, default=0, help="0: Hearth's default for the model")
     parser.add_argument("--kv", default="f16", choices=("f16", "q8_0", "q4_0"))
     parser.add_argument("--llama-cli", default="", help="llama-completion or llama-cli binary")
+    parser.add_argument(
+        "--cli-warmup", action="store_true", help="count llama.cpp's warm-up decode as loading"
+    )
     parser.add_argument("--work-dir", default="")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic files")
     parser.add_argument("--json", default="", help="also write the figures here")

@@ -7,6 +7,7 @@ import json
 
 from app.hardware import describe_machine
 from app.hearth import Hearth
+from app.library.local_models import chat_models
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         print(describe_machine(machine))
         print("\nHow each model would load here:")
-        for model in hearth.local_models():
+        for model in chat_models(hearth.local_models()):  # embedders never load for chat
             request = hearth.load_request(model)
             print(f"  {model.name}: {request.offload_reason}")
     finally:

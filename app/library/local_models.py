@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.library.gguf_header import GGUFError, read_gguf_header
+from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.starter import STARTER_NAME, starter_model_path
 
 # Parts 2..N of a split model are loaded through part 1 and are not models of their own.
@@ -126,6 +126,11 @@ def is_embedding_file(path: Path) -> bool:
         header = read_gguf_header(path)
     except GGUFError:
         return False
+    return is_embedding_header(header)
+
+
+def is_embedding_header(header: GGUFHeader) -> bool:
+    """Whether a GGUF header describes an embedding model (see :func:`is_embedding_file`)."""
     return (
         header.architecture in EMBEDDING_ARCHITECTURES
         or header.arch_value("pooling_type") is not None

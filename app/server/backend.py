@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from app.chat.service import sampling_from
-from app.engine.errors import EngineCrashed
+from app.engine.errors import EngineCrashed, ModelLoadError
 from app.engine.families import Family, tool_call_format
 from app.engine.process import OnText, OnToolCall
 from app.engine.protocol import RAW_PROMPT, TOOL_CHOICE, GenerationStats, ModelInfo
@@ -267,6 +267,8 @@ class LocalBackend:
             request = self.hearth.load_request(model, LoadChoice.CHECK)
         except ModelDoesNotFit as refusal:
             raise ApiError(503, str(refusal), code="model_does_not_fit") from None
+        except ModelLoadError as refusal:  # an embedding model: no chat
+            raise ApiError(400, str(refusal), code="model_not_supported", param="model") from None
         log.info("loading %s for an API request", target.model_id)
         info = self.hearth.engine.load(request, ticket=ticket)
         if self.on_model_loaded is not None:
