@@ -12,7 +12,8 @@ written to a scratch folder and deleted afterwards (4 GB and 39 GB). For each:
 Hearth's side goes through :class:`app.engine.engine.Engine` with the offload plan
 (GPU layers, flash attention) Hearth would use on this machine. llama-bench runs the
 same model with the same threads, batch, GPU layers and flash attention, on the very
-token counts Hearth evaluated: ``pp`` and ``tg`` for the speeds, and for each turn the
+token counts Hearth evaluated: ``pp`` and ``tg`` for the speeds (``tg`` at the depth of
+Hearth's prompt, ``-d``, as Hearth generates after it), and for each turn the
 same number of new tokens at the same depth already in the cache (``-p E -d D``).
 Ratios are Hearth ÷ llama-bench: for speeds, 1.00 is parity and lower is slower; for
 times, higher is slower.
@@ -194,14 +195,18 @@ def run_model(
     binary = args.llama_bench
     bench_load = load_seconds(binary, model.path, settings)
     log(f"  llama-bench: load {bench_load:.2f} s")
-    tests, _ = run_bench(
-        binary, model.path, settings, prompt=hearth.prompt_tokens, gen=hearth.generated
-    )
-    pp = next(t for t in tests if t.n_prompt and not t.n_gen)
-    tg = next((t for t in tests if t.n_gen and not t.n_prompt), None)
+    pp = run_bench(binary, model.path, settings, prompt=hearth.prompt_tokens, gen=0)[0][0]
+    # Hearth generated after its prompt, so llama-bench generates at that depth too
+    # (``-p P -n G`` would time the generation from an empty cache).
+    tg = None
+    if hearth.generated:
+        tg_tests, _ = run_bench(
+            binary, model.path, settings, prompt=0, gen=hearth.generated, depth=pp.n_prompt
+        )
+        tg = tg_tests[0]
     log(
         f"  llama-bench: pp{pp.n_prompt} {pp.tokens_per_s:.1f}/s"
-        + (f", tg{tg.n_gen} {tg.tokens_per_s:.2f}/s" if tg else "")
+        + (f", tg{tg.n_gen} at depth {tg.n_depth} {tg.tokens_per_s:.2f}/s" if tg else "")
     )
     bench_turns = {}
     for turn in sorted({1, turns}):

@@ -528,6 +528,9 @@ def _load_with_progress(
             n_batch=request.n_batch,
             n_gpu_layers=request.n_gpu_layers,
             n_threads=request.n_threads,
+            # Threads the user set hold for prompts too (llama.cpp's -t); the library would
+            # take every core for them, which stalls on a machine that is busy.
+            n_threads_batch=request.n_threads,
             flash_attn=request.flash_attn,
             **llama_arguments(request.kv_type),
             # Hearth renders templates itself, sandboxed; keep the library from guessing.

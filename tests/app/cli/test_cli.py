@@ -69,7 +69,9 @@ def test_a_missing_conversation_is_a_clear_error(hearth_home: Path, capsys):
 
 
 def test_bench_prints_both_runs_and_their_ratio(hearth_home: Path, capsys):
-    code, out, _ = run(capsys, "bench", "--tokens", "24", "--repeat", "2", "--json")
+    code, out, _ = run(
+        capsys, "bench", "--tokens", "24", "--repeat", "2", "--first-token", "74", "--json"
+    )
     assert code == 0
     result = json.loads(out)
     assert result["hearth"]["generated_tokens"] == 24
