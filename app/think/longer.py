@@ -76,7 +76,8 @@ class ThinkCallbacks:
 @dataclass(frozen=True)
 class ThinkResult:
     """message: the new version (None when stopped, failed or nothing was sampled).
-    method: "vote", "judge", "single" or "effort". chosen: the candidate's position."""
+    method: "vote", "judge", "first" (the judge named none), "single" or "effort".
+    chosen: the candidate's position."""
 
     run_id: int | None
     message: Message | None
@@ -351,7 +352,7 @@ class ThinkLonger:
                 )
                 return "judge", agreeing, reason
             reason = f"The model named no candidate when judging{said}; the first was kept."
-            return "judge", 0, reason
+            return "first", 0, reason
         number = kept[verdict.chosen][0].position
         reason = f"The model judged candidate {number} best: {verdict.reason or 'no reason given'}"
         return "judge", verdict.chosen, reason

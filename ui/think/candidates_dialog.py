@@ -20,6 +20,7 @@ from app.store.think_runs import ThinkRun
 _METHODS = {
     "vote": "by majority vote",
     "judge": "by the model, judging them",
+    "first": "as the first, since the model named none when judging",
     "single": "as the only one that finished",
     "effort": "by asking again with more thinking",
 }
