@@ -9,11 +9,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.store.arena import ArenaStore
+from tests.support.screenshots import screenshot_folder
 from ui.arena.window import ArenaWindow
 from ui.main_window import MainWindow
 
 TURN_TIMEOUT_MS = 180_000
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = screenshot_folder()  # docs/ with HEARTH_SCREENSHOTS=docs
 
 
 def _open_arena(qtbot, window: MainWindow, models: int = 1) -> ArenaWindow:

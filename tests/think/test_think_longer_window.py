@@ -3,16 +3,15 @@ with its candidates and reason; Stop in the middle leaves the reply as it was.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.store.think_runs import ThinkRunStore
+from tests.support.screenshots import screenshot_folder
 from ui.think.candidates_dialog import CandidatesDialog
 
 THINK_TIMEOUT_MS = 240_000
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = screenshot_folder()  # docs/ with HEARTH_SCREENSHOTS=docs
 
 
 def _reply(qtbot, window, text: str):
