@@ -58,8 +58,10 @@ def test_drop_a_pdf_ask_and_click_a_citation(qtbot, open_window, tmp_path: Path)
     qtbot.waitUntil(lambda: reply.findChild(SourcesLine) is not None, timeout=5_000)
     line = reply.findChild(SourcesLine)
     assert line.toggle.text() == "Searched 1 file · used 3 passages"
+    qtbot.waitUntil(line.toggle.isVisible)  # laid out: a click before that is lost
     qtbot.mouseClick(line.toggle, Qt.MouseButton.LeftButton)
-    assert line.details.isVisible() and "harbour.pdf, page 3" in line.details.text()
+    qtbot.waitUntil(line.details.isVisible)
+    assert "harbour.pdf, page 3" in line.details.text()
 
     # Click the [3] in the answer.
     prose = next(view for view in reply.body.findChildren(ProseView) if "[3]" in view.plain_text())
