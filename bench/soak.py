@@ -99,6 +99,7 @@ class SoakConfig:
     stop_limit_s: float = 8.0
     cover_all: bool = True  # every kind of action early on, then by weight
     judge_wall: bool = False  # judge raw heartbeat gaps (the CPU wait included)
+    only: tuple[str, ...] = ()  # a focused run: just these kinds of action (all if empty)
 
 
 @dataclass
@@ -263,11 +264,15 @@ def _open_window(config: SoakConfig) -> tuple[MainWindow, Hearth, WindowLock]:
 
 
 def _choose(
-    rng: random.Random, driver: WindowDriver, done: Counter[str], cover: bool
+    rng: random.Random,
+    driver: WindowDriver,
+    done: Counter[str],
+    cover: bool,
+    weights_by_kind: dict[str, int],
 ) -> tuple[str, str]:
     """Draws an action that can be done now, does it; returns (kind, outcome)."""
     if cover:
-        untried = sorted(kind for kind in WEIGHTS if not done[kind])
+        untried = sorted(kind for kind in weights_by_kind if not done[kind])
         rng.shuffle(untried)
         # Those that need a moment (a reply streaming, versions on screen) go first.
         untried.sort(key=lambda kind: kind not in CONDITIONAL)
@@ -276,7 +281,7 @@ def _choose(
             outcome = driver.actions[kind]()
             if outcome is not None:
                 return kind, outcome
-    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+    kinds, weights = list(weights_by_kind), list(weights_by_kind.values())
     for _ in range(20):
         kind = rng.choices(kinds, weights)[0]
         driver.heartbeat.action = f"#{driver.index} {kind}"
@@ -320,6 +325,9 @@ def run_soak(config: SoakConfig, log: Log = _stderr) -> SoakReport:
         ),
     )
     done: Counter[str] = Counter()
+    weights_by_kind = {
+        kind: weight for kind, weight in WEIGHTS.items() if not config.only or kind in config.only
+    }
     outcomes: Counter[str] = Counter()
     stops = 0
     try:
@@ -334,8 +342,9 @@ def run_soak(config: SoakConfig, log: Log = _stderr) -> SoakReport:
         for index in range(1, config.actions + 1):
             driver.index = index
             heartbeat.action = f"#{index}"
-            kind, outcome = _choose(rng, driver, done, config.cover_all)
+            kind, outcome = _choose(rng, driver, done, config.cover_all, weights_by_kind)
             heartbeat.action = f"#{index} {kind} ({outcome})"
+            tracker.note(f"action {index}: {kind} ({outcome})")
             done[kind] += 1
             outcomes[f"{kind}: {outcome}"] += 1
             stops += "Stop" in outcome or kind == "stop"
@@ -367,6 +376,10 @@ def run_soak(config: SoakConfig, log: Log = _stderr) -> SoakReport:
             )
             for violation in new:
                 log(f"    BROKEN [{violation.invariant}] {violation.detail}")
+            if any(violation.invariant == "view" for violation in new):
+                log("    the replies before it, as the window saw them:")
+                for event in tracker.trail:
+                    log(f"      {event}")
             report.actions_run = index
     except _Abort as abort:
         report.aborted = str(abort)
@@ -512,8 +525,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="judge raw heartbeat gaps, time the GUI thread waited for a CPU included",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="a focused run: comma-separated kinds of action (" + ", ".join(WEIGHTS) + ")",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    only = tuple(kind for kind in args.only.split(",") if kind)
+    unknown = sorted(set(only) - set(WEIGHTS))
+    if unknown:
+        parser.error(f"unknown kinds of action: {', '.join(unknown)}")
     config = SoakConfig(
         actions=args.actions,
         seed=args.seed,
@@ -523,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         sigstop_seconds=args.sigstop_seconds,
         idle_timeout_s=args.idle_timeout,
         judge_wall=args.judge_wall,
+        only=only,
     )
     from ui.style import apply_style
 

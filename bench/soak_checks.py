@@ -34,7 +34,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,16 @@ class ReplyTracker(QObject):
         self.stop_pending_since: float | None = None
         self.stops_during_prompt = 0
         self.problems: list[tuple[str, str]] = []  # (invariant, detail) found in slots
+        # The last replies' lives as the window saw them, printed beside a view fault.
+        self.trail: deque[str] = deque(maxlen=TRAIL_LENGTH)
+        chat = window.chat
+        show = chat.show_conversation
+
+        def show_traced(conversation_id: int | None) -> None:
+            self.note(f"show chat {conversation_id}")
+            show(conversation_id)
+
+        chat.show_conversation = show_traced  # type: ignore[method-assign]
         worker = window.worker
         worker.reply_started.connect(self._started)
         worker.text.connect(self._text)
@@ -115,6 +125,15 @@ class ReplyTracker(QObject):
     @Slot(object)
     def _started(self, message: Any) -> None:
         self.live = ReplyLife(message.id, time.monotonic(), stop_at=self.stop_pending_since)
+        self.note(f"reply {message.id} started in chat {message.conversation_id}")
+
+    def note(self, event: str) -> None:
+        """Adds an event to the trail, with what the window shows at that moment."""
+        chat = self.window.chat
+        self.trail.append(
+            f"{time.monotonic():.2f} {event} (showing {chat.conversation_id},"
+            f" streaming {chat.streaming_conversation})"
+        )
 
     @Slot(str)
     def _text(self, _text: str) -> None:
@@ -128,6 +147,11 @@ class ReplyTracker(QObject):
         self.finished += 1
         status = getattr(result.message, "status", "?")
         self.statuses[status] += 1
+        message = result.message
+        self.note(
+            f"reply {message.id} ended {status} in chat {message.conversation_id},"
+            f" {len(message.content)} chars, {self.live.chunks if self.live else 0} chunks seen"
+        )
         live, self.live = self.live, None
         if self.stop_pending_since is not None:
             self.stop_latencies.append(now - self.stop_pending_since)
@@ -148,6 +172,9 @@ class ReplyTracker(QObject):
                     f"text kept coming for {late:.1f} s",
                 )
             )
+
+
+TRAIL_LENGTH = 30
 
 
 @dataclass
