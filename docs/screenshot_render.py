@@ -12,14 +12,14 @@ forces a dark palette on the whole application, as a dark desktop theme would.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from screenshot_helpers import ROOT, open_scratch_hearth, open_window, settle, wait_until
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPalette
 
 QUESTION = "How do I compute the area of a circle, and store the results?"
 REPLY = r"""The area of a circle of radius $r$ is $A = \pi r^2$, the integral of the
@@ -58,26 +58,9 @@ INSERT INTO circles (radius, area) VALUES (2, 12.57);
 > Doubling the radius multiplies the area by four, since $A \propto r^2$.
 """
 SETTLE_SECONDS = 0.6
-TIMEOUT_SECONDS = 120
 
 
-def wait_until(app: object, done: object, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while not done():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-
-
-def settle(app: object) -> None:
-    end = time.monotonic() + SETTLE_SECONDS
-    while time.monotonic() < end:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-
-
-def dark_palette() -> object:
+def dark_palette() -> QPalette:
     from PySide6.QtGui import QColor, QPalette
 
     palette = QPalette()
@@ -110,28 +93,15 @@ def dark_palette() -> object:
 
 
 def main(folder: Path) -> None:
-    os.environ["HEARTH_HOME"] = tempfile.mkdtemp(prefix="hearth-screenshot-")
-    from PySide6.QtWidgets import QApplication
-
-    from app.hearth import Hearth
-    from ui.main_window import MainWindow
-    from ui.style import apply_style
-
-    app = QApplication(sys.argv[:1])
-    app.setStyle("Fusion")  # the same style in both shots; only the palette differs
+    # The same style in both shots; only the palette differs.
+    app, hearth = open_scratch_hearth(style="Fusion")
     light = app.palette()
-    apply_style(app)
-    hearth = Hearth.open()
     store = hearth.conversations
     conversation = store.create_conversation("Circle areas", None)
     question = store.add_message(conversation.id, None, "user", QUESTION)
     store.add_message(conversation.id, question.id, "assistant", REPLY)
 
-    window = MainWindow(hearth)
-    window.resize(1100, 920)
-    window.show()
-    window.start()
-    wait_until(app, lambda: window.chat.model_ready, "the model to load")
+    window = open_window(app, hearth, 1100, 920)
     window.sidebar.refresh()
     window.chat.show_conversation(conversation.id)
     window.sidebar.select_conversation(conversation.id)
@@ -139,9 +109,9 @@ def main(folder: Path) -> None:
     window.composer.edit.setFocus()
     for name, palette in (("light", light), ("dark", dark_palette())):
         app.setPalette(palette)
-        settle(app)
+        settle(app, SETTLE_SECONDS)
         window.chat_view.verticalScrollBar().setValue(0)
-        settle(app)
+        settle(app, SETTLE_SECONDS)
         out = folder / f"screenshot-render-{name}.png"
         window.grab().save(str(out))
         print(f"saved {out}")

@@ -12,75 +12,36 @@ compose the two).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
-from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-TIMEOUT_SECONDS = 120
-
-
-def wait_until(app: object, done: object, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while not done():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-
-
-def settle(app: object, seconds: float = 0.5) -> None:
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
+from screenshot_helpers import (
+    ROOT,
+    open_scratch_hearth,
+    open_window,
+    send,
+    set_starter_settings,
+    settle,
+    wait_until,
+)
 
 
 def main(out: Path) -> None:
-    os.environ["HEARTH_HOME"] = tempfile.mkdtemp(prefix="hearth-screenshot-")
     from PySide6.QtCore import QPoint, QRect, Qt
     from PySide6.QtGui import QColor, QPainter, QPen
-    from PySide6.QtWidgets import QApplication
 
-    from app.chat.service import model_key
-    from app.hearth import Hearth
-    from app.library.starter import starter_model_path
-    from ui.main_window import MainWindow
-    from ui.style import apply_style
-
-    app = QApplication(sys.argv[:1])
-    apply_style(app)
-    hearth = Hearth.open()
-    starter = starter_model_path()
-    assert starter is not None, "the starter model is not installed"
-    key = model_key(str(starter))
-    hearth.model_settings.save(
-        replace(
-            hearth.model_settings.get(key),
-            system_prompt="Use the calculator for arithmetic.",
-            tools="calculator",
-            tool_choice="required",
-            temperature=0.0,
-            max_tokens=60,
-        )
+    app, hearth = open_scratch_hearth()
+    set_starter_settings(
+        hearth,
+        system_prompt="Use the calculator for arithmetic.",
+        tools="calculator",
+        tool_choice="required",
+        temperature=0.0,
+        max_tokens=60,
     )
-    window = MainWindow(hearth)
-    window.resize(1100, 900)
-    window.show()
-    window.start()
-    wait_until(app, lambda: window.chat.model_ready, "the model to load")
+    window = open_window(app, hearth, 1100, 900)
 
-    def send(text: str) -> None:
-        window.composer.edit.setPlainText(text)
-        window.composer.button.click()
-        wait_until(app, lambda: window.chat.busy, "the reply to start")
-
-    send("What is 37*41?")
+    send(app, window, "What is 37*41?")
     wait_until(app, lambda: not window.chat.busy, "the calculator reply")
     calculator = next(b for w in window.chat_view.widgets for b in w.tool_blocks.values())
     calculator.set_expanded(True)
@@ -90,7 +51,7 @@ def main(out: Path) -> None:
     wait_until(app, lambda: tools.actions_by_name["python"].isEnabled(), "the sandbox check")
     tools.actions_by_name["python"].trigger()
     tools.actions_by_name["calculator"].trigger()
-    send("Run this Python code: print(6*7)")
+    send(app, window, "Run this Python code: print(6*7)")
     wait_until(app, lambda: window.chat.approval_dialog is not None, "the approval dialog")
     dialog = window.chat.approval_dialog
     assert dialog is not None

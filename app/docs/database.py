@@ -13,12 +13,9 @@ transaction as all of its passages: a crash mid-file leaves the file as it was b
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from app.store.database import open_connection
+from app.store.database import GuardedConnection, immediate_transaction, open_connection
 
 _BUSY_TIMEOUT_S = 10.0
 FILE_NAME = "docs.sqlite3"
@@ -138,12 +135,11 @@ class SchemaTooNew(Exception):
     """The index was written by a newer Hearth."""
 
 
-class DocsDatabase:
+class DocsDatabase(GuardedConnection):
     """The open index file. Build it with :meth:`open`; end it with :meth:`close`."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
+        super().__init__(conn)
         self.path = path
 
     @classmethod
@@ -156,30 +152,6 @@ class DocsDatabase:
             conn.close()
             raise
         return cls(conn, path)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self._lock:
-            if self._conn.in_transaction:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:
         with self.read() as conn:
@@ -195,13 +167,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         )
     if version == SCHEMA_VERSION:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(conn):
         for step in _STEPS[version:]:
             for statement in step:
                 conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

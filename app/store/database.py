@@ -55,7 +55,59 @@ def open_connection(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     return conn
 
 
-class Database:
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` on ``conn``, rolled back if the block raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class GuardedConnection:
+    """One connection shared by every thread, held under a re-entrant lock for the length
+    of each read or transaction (see the module docstring). Hearth's databases build on it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the connection; later calls fail. Safe to call twice."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held for this thread, for reads.
+
+        Each statement sees a consistent snapshot; wrap several reads that must agree
+        with each other in :meth:`transaction` instead.
+        """
+        with self._lock:
+            yield self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start, so a transaction never
+        fails half-way because another process wrote first. Nested use joins the outer
+        transaction (the outermost block commits).
+        """
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            with immediate_transaction(self._conn):
+                yield self._conn
+
+
+class Database(GuardedConnection):
     """An open Hearth database. Build it with :meth:`open`; end it with :meth:`close`.
 
     ``backup_path`` is the copy taken before migrating an existing file on this open
@@ -63,8 +115,7 @@ class Database:
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path, backup_path: Path | None) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
+        super().__init__(conn)
         self.path = path
         self.backup_path = backup_path
 
@@ -91,11 +142,6 @@ class Database:
             raise
         return cls(conn, path, backup_path)
 
-    def close(self) -> None:
-        """Close the connection; later calls fail. Safe to call twice."""
-        with self._lock:
-            self._conn.close()
-
     def __enter__(self) -> Database:
         return self
 
@@ -106,33 +152,3 @@ class Database:
     def schema_version(self) -> int:
         with self.read() as conn:
             return migrations.schema_version(conn)
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held for this thread, for reads.
-
-        Each statement sees a consistent snapshot; wrap several reads that must agree
-        with each other in :meth:`transaction` instead.
-        """
-        with self._lock:
-            yield self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises.
-
-        ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start, so a transaction never
-        fails half-way because another process wrote first. Nested use joins the outer
-        transaction (the outermost block commits).
-        """
-        with self._lock:
-            if self._conn.in_transaction:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
