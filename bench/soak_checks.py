@@ -389,6 +389,8 @@ class Invariants:
         for widget in self.window.chat_view.widgets:
             message = widget.message
             _id, status, content = by_id[message.id]
+            if status == "streaming" and message.status == "streaming":
+                continue  # another process writes it: the view follows it a poll behind
             if message.status != status or message.content != content:
                 found.append(
                     (

@@ -14,13 +14,14 @@ called once the window is gone (``ui.application``), waits for them, bounded, be
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -42,6 +43,7 @@ from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.library.recommend import Suggestion, suggest_downloads
 from app.remote.connect import AddedServer
 from app.remote.servers import RemoteServer, RemoteServers
+from app.store.errors import StoreError
 from app.tools.mcp.config import McpConfigError, config_path, load_servers
 from ui.background import BackgroundRunner, error_text
 from ui.chat.chat_view import ChatView
@@ -79,6 +81,8 @@ ChooseFile = Callable[[QWidget], str | None]
 CLOSE_WAIT_S = 0.5
 # How long finish_closing waits for everything, after the window has gone.
 FINISH_WAIT_S = 15.0
+# How often the window looks for what other Hearth processes wrote to the database.
+OUTSIDE_WRITES_POLL_MS = 500
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,21 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence.StandardKey.Find, self, self.sidebar.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.chat.stop)
+        # The command line beside the window writes to the same database: its chats join
+        # the list, and a reply it is writing in the chat on screen shows as it comes.
+        self._outside_writes = QTimer(self)
+        self._outside_writes.setInterval(OUTSIDE_WRITES_POLL_MS)
+        self._outside_writes.timeout.connect(self._follow_outside_writes)
+        self._outside_writes.start()
+
+    def _follow_outside_writes(self) -> None:
+        try:
+            changed = self.hearth.conversations.changed_elsewhere()
+        except (StoreError, sqlite3.Error):  # asked again at the next tick
+            return
+        if changed:
+            self.sidebar.refresh()
+        self.chat.poll_foreign()
 
     # Models ------------------------------------------------------------------------------------
 
@@ -624,6 +643,7 @@ class MainWindow(QMainWindow):
         if self._closing_begun:
             return
         self._closing_begun = True
+        self._outside_writes.stop()
         if self.models_window is not None:
             self.models_window.page.begin_shutdown()  # a download pauses, kept for next time
             self.models_window.hide()

@@ -144,6 +144,20 @@ class ConversationStore:
         self._db = db
         self._clock = clock
         self._writer = writer
+        self._data_version: int | None = None
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (the command line, another Hearth process) has
+        committed to the database since the last call; the first call says False.
+
+        SQLite's ``data_version`` moves only for other connections' commits, so this
+        store's own writes never count, and asking costs no table read.
+        """
+        with self._db.read() as conn:
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        return changed
 
     # Conversations ---------------------------------------------------------------
 

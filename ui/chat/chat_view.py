@@ -260,6 +260,19 @@ class ChatView(QScrollArea):
         widget.show_so_far(answer, thinking)
         self._streaming = widget
 
+    def show_stored_reply(self, message: Message, versions: VersionInfo, *, can_act: bool) -> None:
+        """A reply another process writes (not this window's own), as stored now: its
+        text so far, or its end."""
+        widget = self.widget_for(message.id)
+        if widget is None or widget is self._streaming:
+            return
+        if message.status == "streaming":
+            widget.show_stored_progress(message)
+            return
+        widget.set_versions(versions)
+        widget.finish(message, can_regenerate=can_act)
+        self.message_shown.emit(widget)
+
     def append_thinking(self, text: str) -> None:
         """The streaming reply's thinking (shown live above its answer)."""
         if self._streaming is not None:

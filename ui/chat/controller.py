@@ -34,6 +34,7 @@ from ui.chat.approval_dialog import ApprovalDialog
 from ui.chat.chat_view import ChatView
 from ui.chat.composer import Composer
 from ui.chat.context_meter import ContextMeter
+from ui.chat.foreign_replies import ForeignReplies
 from ui.chat.message_widget import VersionInfo
 from ui.engine_worker import EngineWorker
 
@@ -72,6 +73,7 @@ class ChatController(QObject):
         self._context = 0
         self.model_names: dict[str, str] = {}
         self._live: _LiveReply | None = None
+        self.foreign = ForeignReplies(hearth.conversations)
         self.approval_dialog: ApprovalDialog | None = None
 
         composer.send_requested.connect(self.send)
@@ -103,12 +105,14 @@ class ChatController(QObject):
         self._show_tools_choice()
         if conversation_id is None:
             self.view.show_messages([], {})
+            self.foreign.follow([], None)
             self.meter.set_usage(0, self._context, 0)
             return
         path = self.hearth.conversations.active_path(conversation_id)
         versions = self._versions_of(path)
         self.view.show_messages(path, versions, self.model_names, busy=self.busy)
         live = self._live
+        self.foreign.follow(path, live.message.id if live is not None else None)
         if live is not None and live.message.conversation_id == conversation_id:
             # Back to the chat whose reply is streaming: it goes on where it is now.
             self.view.resume_reply(live.message.id, "".join(live.answer), "".join(live.thinking))
@@ -130,6 +134,23 @@ class ChatController(QObject):
     def new_chat(self) -> None:
         self.show_conversation(None)
         self.composer.edit.setFocus()
+
+    def poll_foreign(self) -> None:
+        """Shows how far the replies another process writes in this chat have come."""
+        if not self.foreign.following:
+            return
+        try:
+            changed = self.foreign.poll()
+            for message in changed:
+                if message.conversation_id != self.conversation_id:
+                    continue
+                widgets = self.view.widgets
+                last = bool(widgets) and widgets[-1].message.id == message.id
+                self.view.show_stored_reply(
+                    message, self._versions(message), can_act=last and not self.busy
+                )
+        except (StoreError, sqlite3.Error):  # read again at the next poll
+            return
 
     def set_context_size(self, n_ctx: int) -> None:
         self._context = n_ctx
@@ -258,6 +279,7 @@ class ChatController(QObject):
     def _reply_started(self, message: Message) -> None:
         # The reply so far is kept here too, so a chat shown again mid-reply catches up.
         previous, self._live = self._live, _LiveReply(message)
+        self.foreign.forget(message.id)  # it may have been shown before it began here
         if message.conversation_id != self.conversation_id:
             return
         if previous is not None and self.view.widget_for(previous.message.id) is not None:
@@ -273,6 +295,7 @@ class ChatController(QObject):
             # A new version of an older turn: the path changed, show it afresh.
             versions = self._versions_of(path[:-1])
             self.view.show_messages(path[:-1], versions, self.model_names, busy=True)
+            self.foreign.follow(path[:-1], message.id)
         after_results = len(path) > 1 and path[-2].role == "tool"  # a later round, again
         self.view.begin_reply(message, self.model_names, continues=after_results)
 

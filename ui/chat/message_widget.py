@@ -224,6 +224,11 @@ class MessageWidget(QFrame):
         if isinstance(self.body, MessageBody):
             self.body.set_markdown(answer)
 
+    def show_stored_progress(self, message: Message) -> None:
+        """A reply another process is writing, as far as it is stored now."""
+        self.message = message
+        self.show_so_far(message.content, message.reasoning or "")
+
     def append_thinking(self, text: str) -> None:
         """More of the model's thinking, shown live in the section above the answer."""
         if self.thinking is not None:
