@@ -28,6 +28,8 @@ their blocks through a map from call id, so each costs the same however long the
 from __future__ import annotations
 
 import html
+import time
+from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFontMetricsF, QKeySequence, QResizeEvent, QShortcut, QWheelEvent
@@ -42,6 +44,9 @@ from ui.chat.message_widget import MessageWidget, VersionInfo
 FOLLOW_SLACK = 24
 # Messages rendered when a conversation opens; older ones follow as the user scrolls up.
 FIRST_BATCH = 8
+# Rendering a chat as it opens goes on for at most this long per turn of the event loop
+# (newest first), so a chat of long messages never freezes the window.
+FIRST_SCREEN_BUDGET_S = 0.04
 OLDER_BATCH = 2
 # Scrolling this close to the top (pixels) brings in older messages.
 LOAD_OLDER_MARGIN = 300
@@ -121,6 +126,8 @@ class ChatView(QScrollArea):
         self._live_widgets: list[MessageWidget] = []
         self._streaming: MessageWidget | None = None
         self._pending_older: list[tuple[Message, VersionInfo | None, bool]] = []
+        self._shown_generation = 0  # which show_messages a deferred render belongs to
+        self._first_left = 0  # messages of the first screen still to render
         self._seeking: int | None = None  # the message a jump waits to show
         self._names: dict[str, str] = {}
         # Tool messages, by the assistant turn whose calls they answer; the turns that
@@ -175,12 +182,27 @@ class ChatView(QScrollArea):
             (m, versions.get(m.id), not busy and (m.role == "user" or i == last))
             for i, m in enumerate(shown)
         ]
-        self._pending_older = planned[:-FIRST_BATCH] if len(planned) > FIRST_BATCH else []
-        for message, version, can_act in planned[len(self._pending_older) :]:
-            self._append_to(self._history_layout, self._make(message, version, can_act))
-        self.empty_label.setVisible(not messages)
+        self._pending_older = planned
         self._follow = True
+        self._shown_generation += 1
+        self._first_left = FIRST_BATCH
+        self._render_first_screen(self._shown_generation)
+        self.empty_label.setVisible(not messages)
         self.scroll_to_bottom()
+
+    def _render_first_screen(self, generation: int) -> None:
+        """Renders the newest messages, newest first, for at most FIRST_SCREEN_BUDGET_S,
+        and the rest of the first FIRST_BATCH in later turns of the event loop."""
+        if generation != self._shown_generation:
+            return  # another chat (or this one afresh) is shown by now
+        started = time.perf_counter()
+        while self._pending_older and self._first_left > 0:
+            self._render_older_batch(keep_position=False, count=1)
+            self._first_left -= 1
+            if time.perf_counter() - started >= FIRST_SCREEN_BUDGET_S:
+                break
+        if self._pending_older and self._first_left > 0:
+            QTimer.singleShot(0, self, partial(self._render_first_screen, generation))
 
     @property
     def loading_older(self) -> bool:
@@ -505,9 +527,9 @@ class ChatView(QScrollArea):
             self._history_layout.addWidget(widget)
         self._live_widgets = []
 
-    def _render_older_batch(self, keep_position: bool = True) -> None:
-        batch = self._pending_older[-OLDER_BATCH:]
-        del self._pending_older[-OLDER_BATCH:]
+    def _render_older_batch(self, keep_position: bool = True, count: int = OLDER_BATCH) -> None:
+        batch = self._pending_older[-count:]
+        del self._pending_older[-count:]
         if keep_position and not self._follow:
             self._keep_bottom_distance = self._bottom_distance
         for offset, (message, versions, can_act) in enumerate(batch):
