@@ -6,7 +6,7 @@ fixed colour is the red edge of an error notice, which reads on both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
 STYLE = """
@@ -27,18 +27,14 @@ QPlainTextEdit { border-radius: 8px; padding: 6px; }
 class _PaletteFollower(QObject):
     """Applies the style sheet again when the application's palette changes (the
     desktop switched between light and dark): a style sheet reads ``palette(...)``
-    colours once, when it is applied."""
+    colours once, when it is applied. It listens to the application's signal, not to
+    every event of every object (an application-wide event filter ran Python for each)."""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ApplicationPaletteChange
-            and watched is QApplication.instance()
-        ):
-            app = QApplication.instance()
-            if isinstance(app, QApplication):
-                app.setStyleSheet("")
-                app.setStyleSheet(STYLE)
-        return False
+    def reapply(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet("")
+            app.setStyleSheet(STYLE)
 
 
 def apply_style(app: QApplication) -> None:
@@ -46,4 +42,4 @@ def apply_style(app: QApplication) -> None:
     if app.findChild(_PaletteFollower) is None:
         follower = _PaletteFollower(app)
         follower.setObjectName("paletteFollower")
-        app.installEventFilter(follower)
+        app.paletteChanged.connect(follower.reapply)

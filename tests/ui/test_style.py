@@ -42,7 +42,7 @@ def styled_app() -> Iterator[QApplication]:
     yield app
     follower = app.findChild(QObject, "paletteFollower")
     if follower is not None:
-        app.removeEventFilter(follower)
+        app.paletteChanged.disconnect(follower.reapply)  # type: ignore[attr-defined]
         follower.setParent(None)
     app.setStyleSheet("")
     app.setPalette(palette)

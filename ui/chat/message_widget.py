@@ -279,6 +279,8 @@ class MessageWidget(QFrame):
         self.body.setVisible(not (empty and self.tool_blocks))
 
     def set_can_act(self, can_act: bool) -> None:
+        if can_act == self._can_regenerate:
+            return  # a reply starting or ending visits every message: most stay as they are
         self._can_regenerate = can_act
         self._refresh_footer()
 

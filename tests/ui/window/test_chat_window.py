@@ -20,9 +20,12 @@ from tests.ui.window.helpers import (
 )
 
 
-def test_launch_shows_the_model_and_the_message_box_has_focus(window):
+def test_launch_shows_the_model_and_the_message_box_has_focus(qtbot, window):
     assert window.composer.edit.hasFocus()
-    assert window.model_bar.picker.currentText() == "SmolLM2-135M-Instruct (starter)"
+    # The picker names the starter once the models folder has been walked (off the GUI
+    # thread, so it may come a moment after the model is ready).
+    picker = window.model_bar.picker
+    qtbot.waitUntil(lambda: picker.currentText() == "SmolLM2-135M-Instruct (starter)")
     assert window.model_bar.backend_label.text() == "on CPU"
     assert window.chat_view.empty_label.isVisible()
 
