@@ -11,8 +11,7 @@ The view is read-only and selectable, never navigates (a click on a link emits
 its content so several can stack in a scroll area. A table wider than the column
 scrolls sideways. Formulas are typeset to the view's font and text colour, and
 again when either changes (zoom, light or dark); copying text gives their LaTeX.
-Block quotes get a bar down their left side. A new height is laid out through the
-widgets holding the view at once, so no frame shows the old one.
+Block quotes get a bar down their left side.
 """
 
 from __future__ import annotations
@@ -255,8 +254,6 @@ class ProseView(QTextBrowser):
             height += bar.sizeHint().height()
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
-            if self.isVisible():
-                _settle_holders(self)
 
     def _paint_quote_bars(self, area: Any) -> None:
         """A bar down the left of each block quote line in ``area`` (viewport pixels)."""
@@ -283,17 +280,3 @@ class ProseView(QTextBrowser):
             block = block.next()
         if painter is not None:
             painter.end()
-
-
-def _settle_holders(view: QWidget) -> None:
-    """Lays out the widgets holding ``view`` now, innermost first, up to the first without
-    a layout (the chat's scroll area). Qt would lay out one level per turn of the event
-    loop and paint in between: a reply made shorter (another version, its final text)
-    showed an empty band under it, one made longer had its last lines cut, for frames."""
-    holder = view.parentWidget()
-    while holder is not None and not holder.isWindow():
-        layout = holder.layout()
-        if layout is None:
-            return
-        layout.activate()
-        holder = holder.parentWidget()
