@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.chat.service import model_key
 from app.cli.main import main
 from app.docs.chat_docs import ChatDocs
-from app.hearth import Hearth
 from tests.docs.helpers import write_sample_folder
+from tests.support.model_settings import save_settings
 
 
 def test_add_list_reindex_rm(
@@ -50,13 +49,7 @@ def test_add_list_reindex_rm(
 def test_chat_with_docs_prints_sources(
     hearth_home: Path, starter_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    hearth = Hearth.open()
-    try:
-        settings = hearth.model_settings.get(model_key(str(starter_model)))
-        settings.temperature = 0.0
-        hearth.model_settings.save(settings)
-    finally:
-        hearth.close()
+    save_settings(starter_model, temperature=0.0)
     folder = write_sample_folder(tmp_path / "docs")
     assert main(["docs", "add", "Harbour", str(folder / "harbour.pdf")]) == 0
     capsys.readouterr()

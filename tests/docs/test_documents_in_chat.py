@@ -20,26 +20,9 @@ from app.docs.indexer import index_collection, run_to_end
 from app.hearth import Hearth
 from app.paths import hearth_paths
 from app.tools.approval import ApprovalRequest, Decision
-from app.tools.base import Tool, ToolResult
 from tests.docs.helpers import HARBOUR_PAGES
+from tests.support.injection_tools import DeleteFile
 from tests.support.pdf_writer import write_pdf
-
-
-class DeleteFile(Tool):
-    name = "delete_file"
-    description = "Deletes a file."
-
-    def __init__(self, target: Path) -> None:
-        self.parameters = {
-            "type": "object",
-            "properties": {"path": {"type": "string", "enum": [str(target)]}},
-            "required": ["path"],
-            "additionalProperties": False,
-        }
-
-    def run(self, arguments: Any) -> ToolResult:
-        Path(arguments["path"]).unlink()
-        return ToolResult(f"Deleted {arguments['path']}.")
 
 
 class Asked:

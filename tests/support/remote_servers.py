@@ -7,8 +7,8 @@
   It also counts the requests it gets, so a test can show nothing contacted it.
 - :func:`scripted_server`: streams replies given in the API's own chunk format, for a
   reply no test model gives on cue (a tool call the server parsed).
-- :class:`MemoryKeyring`: a keyring backend in memory, standing in for the system
-  keychain (the test machine has none).
+- :class:`MemoryKeyring`, :func:`memory_keyring`: a keychain in memory (from
+  ``tests.support.memory_keyring``, named here too for the remote tests).
 """
 
 from __future__ import annotations
@@ -26,11 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import keyring
-import keyring.core
-from keyring.backend import KeyringBackend
-
 from tests.support.api_server import wait_until
+from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 
 LLAMA_SERVER_START_S = 120.0
 
@@ -226,37 +223,6 @@ def scripted_server(model: str, replies: list[list[dict[str, object]]]) -> Itera
     finally:
         server.shutdown()
         server.server_close()
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain in memory (a real keyring backend, so ``keyring`` itself is used)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-@contextlib.contextmanager
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Puts a :class:`MemoryKeyring` in the system keychain's place while in use."""
-    backend = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 __all__ = [

@@ -24,8 +24,8 @@ def _reply(qtbot, window, text: str):
     return [w for w in window.chat_view.widgets if w.message.role == "assistant"][-1]
 
 
-def test_think_longer_makes_a_version_with_its_candidates(qtbot, think_window) -> None:
-    window = think_window(max_tokens=24)
+def test_think_longer_makes_a_version_with_its_candidates(qtbot, open_window) -> None:
+    window = open_window(max_tokens=24)
     reply = _reply(qtbot, window, "What is 6 times 7?")
     first_id = reply.message.id
     assert reply.think_button.isVisible()
@@ -72,8 +72,8 @@ def _last_reply(window):  # type: ignore[no-untyped-def]
     return [w for w in window.chat_view.widgets if w.message.role == "assistant"][-1]
 
 
-def test_stop_during_think_longer_keeps_the_reply(qtbot, think_window) -> None:
-    window = think_window(max_tokens=300)
+def test_stop_during_think_longer_keeps_the_reply(qtbot, open_window) -> None:
+    window = open_window(max_tokens=300)
     reply = _reply(qtbot, window, "Tell me about the sea.")
     first_id = reply.message.id
     with qtbot.waitSignal(window.think_longer.finished, timeout=THINK_TIMEOUT_MS) as done:

@@ -11,26 +11,11 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.store.records import Message
+from tests.support.messages import stored_message
 from ui.chat.message_widget import MessageWidget
 from ui.style import apply_style
 
-QUESTION = Message(
-    id=1,
-    conversation_id=1,
-    parent_id=None,
-    role="user",
-    content="A question.",
-    model=None,
-    created_at=0.0,
-    updated_at=0.0,
-    status="complete",
-    prompt_tokens=None,
-    completion_tokens=None,
-    ttft_ms=None,
-    tokens_per_s=None,
-    error=None,
-)
+QUESTION = stored_message(id=1, content="A question.")
 
 
 @pytest.fixture

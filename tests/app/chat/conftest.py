@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from app.hearth import Hearth
-from app.paths import hearth_paths
+from tests.support.hearth_fixtures import hearth
 
-
-@pytest.fixture
-def hearth(hearth_home: Path) -> Iterator[Hearth]:
-    hearth = Hearth.open(hearth_paths())
-    yield hearth
-    hearth.close()
+__all__ = ["hearth", "loaded"]
 
 
 @pytest.fixture

@@ -7,27 +7,11 @@ from app.chat.tool_loop import grammar_tools, untrusted_in_turn
 from app.store.records import Message
 from app.tools.grammar import call_grammar
 from app.tools.python_sandbox import MAX_CODE_CHARACTERS, PythonTool
+from tests.support.messages import stored_message
 
 
 def message(role: str, tool_name: str | None = None, outcome: str | None = None) -> Message:
-    return Message(
-        id=0,
-        conversation_id=1,
-        parent_id=None,
-        role=role,
-        content="x",
-        model=None,
-        created_at=0.0,
-        updated_at=0.0,
-        status="complete",
-        prompt_tokens=None,
-        completion_tokens=None,
-        ttft_ms=None,
-        tokens_per_s=None,
-        error=None,
-        tool_name=tool_name,
-        tool_outcome=outcome,
-    )
+    return stored_message(role=role, content="x", tool_name=tool_name, tool_outcome=outcome)
 
 
 def test_a_result_read_in_this_turn_is_untrusted_content():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.chat.prompt import NOT_RUN, prompt_messages
 from app.chat.untrusted import CLOSE, OPEN, as_tool_data, defang
 from app.store.records import Message, StoredToolCall
+from tests.support.messages import stored_message
 
 CALL = StoredToolCall("abc123XYZ", "calculator", {"expression": "37*41"}, "{…}")
 OTHER = StoredToolCall("def456UVW", "clock", {}, "{…}")
@@ -13,25 +14,7 @@ BOTCHED = StoredToolCall("ghi789RST", "", None, "{oops", "The tool call is not v
 
 
 def message(role: str, content: str = "", **fields: object) -> Message:
-    base = Message(
-        id=0,
-        conversation_id=1,
-        parent_id=None,
-        role=role,
-        content=content,
-        model=None,
-        created_at=0.0,
-        updated_at=0.0,
-        status="complete",
-        prompt_tokens=None,
-        completion_tokens=None,
-        ttft_ms=None,
-        tokens_per_s=None,
-        error=None,
-    )
-    for name, value in fields.items():
-        setattr(base, name, value)
-    return base
+    return stored_message(role=role, content=content, **fields)
 
 
 def result(call: StoredToolCall, text: str, outcome: str = "ok") -> Message:

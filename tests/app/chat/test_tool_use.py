@@ -26,7 +26,8 @@ from app.hearth import Hearth
 from app.library.gguf_header import read_gguf_header
 from app.store.records import Message
 from app.tools.approval import ApprovalRequest, Decision
-from app.tools.base import Tool, ToolResult
+from app.tools.base import ToolResult
+from tests.support.injection_tools import DeleteFile, ReadNote
 
 CALCULATE = "Use the calculator for arithmetic."
 INJECTION = (
@@ -46,39 +47,6 @@ class Recorder:
     def __call__(self, request: ApprovalRequest) -> Decision:
         self.requests.append(request)  # tests check who was asked, and how often
         return self._answers.pop(0) if self._answers else Decision.DENY
-
-
-class DeleteFile(Tool):
-    """Deletes the one file the test made (its schema allows no other path)."""
-
-    name = "delete_file"
-    description = "Deletes a file."
-
-    def __init__(self, target: Path) -> None:
-        self.parameters = {
-            "type": "object",
-            "properties": {"path": {"type": "string", "enum": [str(target)]}},
-            "required": ["path"],
-            "additionalProperties": False,
-        }
-
-    def run(self, arguments: Any) -> ToolResult:
-        Path(arguments["path"]).unlink()
-        return ToolResult(f"Deleted {arguments['path']}.")
-
-
-class ReadNote(Tool):
-    """Reads a note someone else wrote: it carries a prompt injection."""
-
-    name = "read_note"
-    description = "Reads the user's note."
-
-    def __init__(self, text: str) -> None:
-        self.parameters = {"type": "object", "properties": {}}
-        self.text = text
-
-    def run(self, arguments: Any) -> ToolResult:
-        return ToolResult(self.text)
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from app.chat.service import model_key
 from app.cli.main import main
 from app.hearth import Hearth
 from app.store.records import Message
+from tests.support.model_settings import save_settings
+from tests.support.terminal import read_all
 from tests.support.tiny_gguf import write_tiny_llama
 
 HEARTH = Path(sys.executable).parent / "hearth"
@@ -53,17 +54,6 @@ def last_reply() -> Message:
         hearth.close()
     assert reply.role == "assistant" and reply.status == "complete", reply
     return reply
-
-
-def save_settings(model_path: Path, **fields: object) -> None:
-    hearth = Hearth.open()
-    try:
-        settings = hearth.model_settings.get(model_key(str(model_path)))
-        for name, value in fields.items():
-            setattr(settings, name, value)
-        hearth.model_settings.save(settings)
-    finally:
-        hearth.close()
 
 
 @pytest.fixture
@@ -198,7 +188,7 @@ def test_thinking_is_dimmed_on_a_terminal(thinker: Path, hearth_home: Path):
             timeout=120,
         )
     os.close(follower)
-    terminal = _read_all(leader).decode(errors="replace")
+    terminal = read_all(leader).decode(errors="replace")
     assert child.returncode == 0, terminal
     assert last_reply().reasoning.strip()
     # Dimmed, and switched back to normal before the figures that end the reply.
@@ -214,17 +204,3 @@ def test_a_broken_template_falls_back_and_says_so(tmp_path: Path, hearth_home: P
     assert code == 0, err
     assert "built-in" in err
     assert out.strip() == last_reply().content.strip()
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # EIO: the other end is closed and everything was read
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from app.chat.service import model_key
 from app.cli.main import main
 from app.hearth import Hearth
 from app.paths import hearth_paths
 from app.store.records import Message
 from app.tools.mcp.config import config_path
+from tests.support.model_settings import save_settings
+from tests.support.terminal import read_all
 
 HEARTH = Path(sys.executable).parent / "hearth"
 MCP_SERVER = Path(__file__).parents[2] / "support" / "mcp_test_server.py"
@@ -28,13 +29,7 @@ MCP_SERVER = Path(__file__).parents[2] / "support" / "mcp_test_server.py"
 @pytest.fixture
 def home(hearth_home: Path, starter_model: Path) -> Path:
     """A Hearth home where the starter model answers the same way every time."""
-    hearth = Hearth.open()
-    try:
-        settings = hearth.model_settings.get(model_key(str(starter_model)))
-        settings.temperature = 0.0
-        hearth.model_settings.save(settings)
-    finally:
-        hearth.close()
+    save_settings(starter_model, temperature=0.0)
     return hearth_home
 
 
@@ -56,7 +51,7 @@ def on_a_terminal(home: Path, answer: str, *args: str) -> tuple[int, str, str]:
     leader, follower = pty.openpty()
     os.write(leader, answer.encode())
     shown: list[bytes] = []
-    reader = threading.Thread(target=_read_all, args=(leader, shown))
+    reader = threading.Thread(target=lambda: shown.append(read_all(leader)))
     reader.start()
     env = {**os.environ, "HEARTH_HOME": str(home), "NO_COLOR": "1"}
     try:
@@ -72,18 +67,6 @@ def on_a_terminal(home: Path, answer: str, *args: str) -> tuple[int, str, str]:
         os.close(follower)
         reader.join(timeout=30)
     return child.returncode, child.stdout.decode(), b"".join(shown).decode(errors="replace")
-
-
-def _read_all(fd: int, into: list[bytes]) -> None:
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # EIO: the other end is closed and everything was read
-            break
-        if not chunk:
-            break
-        into.append(chunk)
-    os.close(fd)
 
 
 def stored_path() -> list[Message]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
+from tests.support.interactive_chat import begin_a_long_story, read_until, start_interactive_chat
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -84,34 +82,13 @@ def test_bench_prints_both_runs_and_their_ratio(hearth_home: Path, capsys):
     )
 
 
-def _read_until(stream, marker: str, deadline: float) -> str:
-    seen = ""
-    while marker not in seen:
-        assert time.monotonic() < deadline, f"never saw {marker!r}; got {seen!r}"
-        char = stream.read(1)
-        assert char, f"stream ended before {marker!r}; got {seen!r}"
-        seen += char
-    return seen
-
-
 def test_interactive_chat_ctrl_c_stops_a_reply_and_keeps_it(hearth_home: Path):
-    env = {**os.environ, "HEARTH_HOME": str(hearth_home), "PYTHONUNBUFFERED": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "ui.launcher", "chat", "-i"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    child = start_interactive_chat(hearth_home)
     deadline = time.monotonic() + 120
     try:
-        _read_until(child.stdout, "> ", deadline)
-        child.stdin.write("Write a very long story about a lighthouse, in ten chapters.\n")
-        child.stdin.flush()
-        _read_until(child.stdout, " ", deadline)  # the reply has begun
+        begin_a_long_story(child, deadline)
         child.send_signal(signal.SIGINT)
-        _read_until(child.stdout, "> ", deadline)  # back at the prompt, still running
+        read_until(child.stdout, "> ", deadline)  # back at the prompt, still running
         child.stdin.write("/new\nHello\n/exit\n")
         child.stdin.flush()
         _out, err = child.communicate(timeout=120)

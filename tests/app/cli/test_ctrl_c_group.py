@@ -4,44 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from app.store.conversations import ConversationStore
 from app.store.database import Database
-
-
-def _read_until(stream, marker: str, deadline: float) -> str:  # type: ignore[no-untyped-def]
-    seen = ""
-    while marker not in seen:
-        assert time.monotonic() < deadline, f"never saw {marker!r}; got {seen!r}"
-        char = stream.read(1)
-        assert char, f"stream ended before {marker!r}; got {seen!r}"
-        seen += char
-    return seen
+from tests.support.interactive_chat import begin_a_long_story, read_until, start_interactive_chat
 
 
 def test_ctrl_c_to_the_process_group_stops_the_reply_and_keeps_the_engine(hearth_home: Path):
-    env = {**os.environ, "HEARTH_HOME": str(hearth_home), "PYTHONUNBUFFERED": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "ui.launcher", "chat", "-i"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,  # its own group, as a terminal gives it
-    )
+    child = start_interactive_chat(hearth_home, own_group=True)
     deadline = time.monotonic() + 120
     try:
-        _read_until(child.stdout, "> ", deadline)
-        child.stdin.write("Write a very long story about a lighthouse, in ten chapters.\n")
-        child.stdin.flush()
-        _read_until(child.stdout, " ", deadline)  # the reply has begun
+        begin_a_long_story(child, deadline)
         os.killpg(child.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
-        _read_until(child.stdout, "> ", deadline)
+        read_until(child.stdout, "> ", deadline)
         child.stdin.write("Hello\n/exit\n")
         child.stdin.flush()
         _out, err = child.communicate(timeout=120)

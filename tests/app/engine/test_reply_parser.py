@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from app.engine.reply_parser import Piece, ReplyParser, ThinkingFormat
+from tests.support.stream_feeds import FEEDS, Feed
 
 CHATML_END = "<|im_end|>"
 DEEPSEEK_END = "<｜end▁of▁sentence｜>"
@@ -247,41 +247,11 @@ def check(script: Script, chunks: Iterable[str]) -> None:
     assert [kind for i, kind in enumerate(order) if i == 0 or order[i - 1] != kind] == script.order
 
 
-def decoded(byte_chunks: Iterable[bytes]) -> Iterator[str]:
-    """Bytes turned into text as the engine host does, a token's bytes at a time."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    for chunk in byte_chunks:
-        yield decoder.decode(chunk)
-    yield decoder.decode(b"", final=True)
-
-
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda feed: feed.__name__)
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.name)
-def test_fed_whole(script: Script) -> None:
-    check(script, [script.raw])
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.name)
-def test_split_in_two_at_every_character(script: Script) -> None:
-    for cut in range(1, len(script.raw)):
-        check(script, [script.raw[:cut], script.raw[cut:]])
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.name)
-def test_fed_one_character_at_a_time(script: Script) -> None:
-    check(script, list(script.raw))
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.name)
-def test_split_in_two_at_every_byte(script: Script) -> None:
-    raw = script.raw.encode()
-    for cut in range(1, len(raw)):
-        check(script, decoded([raw[:cut], raw[cut:]]))
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.name)
-def test_fed_one_byte_at_a_time(script: Script) -> None:
-    raw = script.raw.encode()
-    check(script, decoded(raw[i : i + 1] for i in range(len(raw))))
+def test_fed_in_pieces(script: Script, feed: Feed) -> None:
+    for chunks in feed(script.raw):
+        check(script, chunks)
 
 
 def test_the_byte_scripts_really_hold_multi_byte_characters() -> None:

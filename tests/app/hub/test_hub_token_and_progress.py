@@ -15,6 +15,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 from app.hub.endpoint import hub_endpoint
 from app.hub.progress import SpeedMeter
 from app.hub.token import KEYRING_SERVICE, KEYRING_USERNAME, find_token
+from tests.support.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture
@@ -43,30 +44,6 @@ def test_the_token_saved_by_hf_auth_login_is_used(no_stored_token: Path) -> None
     no_stored_token.parent.mkdir(parents=True)
     no_stored_token.write_text("hf_from_cli\n")
     assert find_token() == "hf_from_cli"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in memory, for tests."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self, broken: bool = False) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-        self.asked: list[tuple[str, str]] = []
-        self.broken = broken
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.asked.append((service, username))
-        if self.broken:
-            raise RuntimeError("the keychain is locked")
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
 
 
 @pytest.fixture

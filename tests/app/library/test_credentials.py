@@ -18,10 +18,10 @@ import keyring
 import keyring.core
 import pytest
 from huggingface_hub import constants as hf_constants
-from keyring.backend import KeyringBackend
 
 from app.hub.token import KEYRING_SERVICE, KEYRING_USERNAME, find_token
 from app.library.credentials import KEYCHAIN, TOKEN_FILE, forget_token, save_token
+from tests.support.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture
@@ -159,25 +159,6 @@ def test_forget_twice_and_forget_with_nothing_saved_are_harmless(token_file: Pat
     forget_token()
     forget_token()
     assert not token_file.exists()
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
 
 
 def test_with_a_keychain_the_file_of_hf_auth_login_is_left_alone(

@@ -5,45 +5,14 @@ the starter model's vocabulary."""
 
 from __future__ import annotations
 
-import ctypes
-import math
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import llama_cpp
 import pytest
 
 from app.tools.builtin import builtin_tools
 from app.tools.grammar import call_grammar, spec_tools, trigger_grammar
 from app.tools.python_sandbox import PythonTool
-
-
-@pytest.fixture(scope="module")
-def vocab_model(starter_model: Path) -> Iterator[Any]:
-    llm = llama_cpp.Llama(model_path=str(starter_model), vocab_only=True, verbose=False)
-    yield llm
-    llm.close()
-
-
-def admits(llm: Any, grammar: str, text: str) -> bool:
-    """Whether llama.cpp's grammar sampler lets the model write exactly this text."""
-    vocab = llama_cpp.llama_model_get_vocab(llm.model)
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
-    assert sampler, "llama.cpp could not parse the grammar"
-    try:
-        tokens = list(llm.tokenize(text.encode(), add_bos=False, special=True))
-        for token in [*tokens, llm.token_eos()]:
-            candidates = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0, 0))
-            array = llama_cpp.llama_token_data_array(candidates, 1, -1, False)
-            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(array))
-            if math.isinf(candidates[0].logit):
-                return False
-            if token != llm.token_eos():
-                llama_cpp.llama_sampler_accept(sampler, token)
-        return True
-    finally:
-        llama_cpp.llama_sampler_free(sampler)
+from tests.support.grammar_admits import admits
 
 
 def python_call(code: str) -> str:

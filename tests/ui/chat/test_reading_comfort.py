@@ -11,6 +11,7 @@ from PySide6.QtGui import QFontInfo, QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.store.records import Message
+from tests.support.messages import stored_message
 from ui.chat.chat_view import ChatView
 from ui.chat.message_widget import MessageWidget, VersionInfo
 
@@ -23,21 +24,13 @@ ANSWER = (
 
 
 def _message(**fields: Any) -> Message:
-    message = Message(
+    message = stored_message(
         id=2,
-        conversation_id=1,
         parent_id=1,
         role="assistant",
         content=ANSWER,
         model="tiny.gguf",
-        created_at=0.0,
-        updated_at=0.0,
-        status="complete",
-        prompt_tokens=None,
         completion_tokens=12,
-        ttft_ms=None,
-        tokens_per_s=None,
-        error=None,
     )
     return replace(message, **fields)
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.store.records import Message
+from tests.support.messages import stored_message
 from ui.chat.message_widget import MessageWidget
 from ui.chat.thinking_section import ThinkingSection, thought_for
 
@@ -18,21 +19,8 @@ ANSWER = "Hello! How can I help you today?"
 
 
 def _reply(**fields: Any) -> Message:
-    message = Message(
-        id=7,
-        conversation_id=1,
-        parent_id=6,
-        role="assistant",
-        content="",
-        model="tiny.gguf",
-        created_at=0.0,
-        updated_at=0.0,
-        status="streaming",
-        prompt_tokens=None,
-        completion_tokens=None,
-        ttft_ms=None,
-        tokens_per_s=None,
-        error=None,
+    message = stored_message(
+        id=7, parent_id=6, role="assistant", model="tiny.gguf", status="streaming"
     )
     return replace(message, **fields)
 

@@ -3,17 +3,13 @@ shows the memory it saves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from app.engine.protocol import ModelInfo
 from app.hardware.units import GIB
-from app.store import Database, ModelSettings, ModelSettingsStore
+from app.store import ModelSettings, ModelSettingsStore
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"
@@ -35,13 +31,6 @@ def _info(**fields: object) -> ModelInfo:
         "kv_bytes": GIB,  # 32 layers x 8,192 tokens x 8 heads x 128 x 2 (K, V) x 2 bytes
     }
     return ModelInfo(**{**base, **fields})  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ModelSettingsStore]:
-    db = Database.open(tmp_path / "data" / "hearth.sqlite3")
-    yield ModelSettingsStore(db)
-    db.close()
 
 
 def _open(qtbot: QtBot, settings: ModelSettings, info: ModelInfo) -> ModelSettingsDialog:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.store import Database, ModelSettings, ModelSettingsStore
+from app.store import ModelSettings, ModelSettingsStore
+from tests.support.settings_dialog import when_settings_dialog_opens
 from ui.settings import ModelSettingsDialog, edit_model_settings
 
 MODEL_KEY = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/smollm2-135m-instruct-q8_0.gguf"
-
-
-@pytest.fixture
-def settings_store(tmp_path: Path) -> Iterator[ModelSettingsStore]:
-    db = Database.open(tmp_path / "data" / "hearth.sqlite3")
-    yield ModelSettingsStore(db)
-    db.close()
 
 
 def _replace_text(qtbot: QtBot, field: QWidget, text: str) -> None:
@@ -37,36 +28,17 @@ def _typed_number(spin: QAbstractSpinBox, value: float) -> str:
     return spin.locale().toString(value, "f", 2)
 
 
-def _with_open_dialog(qtbot: QtBot, interact: Callable[[ModelSettingsDialog], None]) -> None:
-    """Run ``interact`` on the modal dialog once it is open; never leaves it hanging."""
-
-    def attempt(tries_left: int) -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, ModelSettingsDialog):
-            try:
-                interact(dialog)
-            finally:
-                if dialog.isVisible():
-                    dialog.reject()  # the interaction failed: let exec() return
-        elif tries_left:
-            QTimer.singleShot(20, lambda: attempt(tries_left - 1))
-
-    QTimer.singleShot(0, lambda: attempt(250))
-
-
-def test_typing_and_save_stores_the_new_values(
-    qtbot: QtBot, settings_store: ModelSettingsStore
-) -> None:
+def test_typing_and_save_stores_the_new_values(qtbot: QtBot, store: ModelSettingsStore) -> None:
     def interact(dialog: ModelSettingsDialog) -> None:
         qtbot.keyClicks(dialog.system_prompt_edit, "Answer like a pirate.")
         _replace_text(qtbot, dialog.temperature_spin, _typed_number(dialog.temperature_spin, 1.3))
         _replace_text(qtbot, dialog.seed_edit, "42")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
-    _with_open_dialog(qtbot, interact)
-    saved = edit_model_settings(None, settings_store, MODEL_KEY, "SmolLM2 135M", 8192)
+    when_settings_dialog_opens(interact)
+    saved = edit_model_settings(None, store, MODEL_KEY, "SmolLM2 135M", 8192)
 
-    stored = settings_store.get(MODEL_KEY)
+    stored = store.get(MODEL_KEY)
     assert stored.system_prompt == "Answer like a pirate."
     assert stored.temperature == pytest.approx(1.3)
     assert stored.seed == 42
@@ -74,24 +46,22 @@ def test_typing_and_save_stores_the_new_values(
     assert saved == stored
 
 
-def test_cancel_saves_nothing(qtbot: QtBot, settings_store: ModelSettingsStore) -> None:
+def test_cancel_saves_nothing(qtbot: QtBot, store: ModelSettingsStore) -> None:
     def interact(dialog: ModelSettingsDialog) -> None:
         qtbot.keyClicks(dialog.system_prompt_edit, "Never saved")
         _replace_text(qtbot, dialog.temperature_spin, _typed_number(dialog.temperature_spin, 0.1))
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
 
-    _with_open_dialog(qtbot, interact)
-    saved = edit_model_settings(None, settings_store, MODEL_KEY, "SmolLM2 135M", 8192)
+    when_settings_dialog_opens(interact)
+    saved = edit_model_settings(None, store, MODEL_KEY, "SmolLM2 135M", 8192)
 
     assert saved is None
-    assert settings_store.saved_model_keys() == []
-    assert settings_store.get(MODEL_KEY) == ModelSettings(model_key=MODEL_KEY)
+    assert store.saved_model_keys() == []
+    assert store.get(MODEL_KEY) == ModelSettings(model_key=MODEL_KEY)
 
 
-def test_the_dialog_opens_with_the_saved_values(
-    qtbot: QtBot, settings_store: ModelSettingsStore
-) -> None:
-    settings_store.save(
+def test_the_dialog_opens_with_the_saved_values(qtbot: QtBot, store: ModelSettingsStore) -> None:
+    store.save(
         ModelSettings(
             model_key=MODEL_KEY,
             system_prompt="Be brief.",
@@ -113,8 +83,8 @@ def test_the_dialog_opens_with_the_saved_values(
         seen["template"] = dialog.template_edit.toPlainText()
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
 
-    _with_open_dialog(qtbot, interact)
-    edit_model_settings(None, settings_store, MODEL_KEY, "SmolLM2 135M", 8192)
+    when_settings_dialog_opens(interact)
+    edit_model_settings(None, store, MODEL_KEY, "SmolLM2 135M", 8192)
 
     assert seen == {
         "title": "Settings for SmolLM2 135M",

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.engine.protocol import ModelInfo
-from app.store import Database, ModelSettings, ModelSettingsStore
+from app.store import ModelSettings, ModelSettingsStore
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "gemma-2-2b-it-Q4_K_M.gguf"
@@ -36,13 +32,6 @@ def _info(**fields: object) -> ModelInfo:
         "load_seconds": 1.0,
     }
     return ModelInfo(**{**base, **fields})  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ModelSettingsStore]:
-    db = Database.open(tmp_path / "data" / "hearth.sqlite3")
-    yield ModelSettingsStore(db)
-    db.close()
 
 
 def _open(qtbot: QtBot, settings: ModelSettings, info: ModelInfo | None) -> ModelSettingsDialog:

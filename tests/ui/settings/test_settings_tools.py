@@ -3,25 +3,14 @@ tool", clicked like a user would and saved on a real store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QScrollArea
 
-from app.store import Database, ModelSettings, ModelSettingsStore
+from app.store import ModelSettings
 from ui.chat.tool_controls import OWN_TOOLS
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/smollm2-135m-instruct-q8_0.gguf"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ModelSettingsStore]:
-    db = Database.open(tmp_path / "data" / "hearth.sqlite3")
-    yield ModelSettingsStore(db)
-    db.close()
 
 
 def open_dialog(qtbot, settings: ModelSettings) -> ModelSettingsDialog:

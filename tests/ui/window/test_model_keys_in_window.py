@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
 from app.store.records import ModelSettings
+from tests.support.settings_dialog import when_settings_dialog_opens
 from tests.support.tiny_gguf import write_tiny_llama
 from tests.ui.window.conftest import LOAD_TIMEOUT_MS
 from tests.ui.window.helpers import last_reply, type_and_send, wait_for_reply
@@ -50,19 +50,11 @@ def in_settings_dialog(qtbot, window: MainWindow, act: Callable[[ModelSettingsDi
     """Opens the loaded model's settings with its button and runs ``act`` in the dialog."""
     seen: list[str] = []
 
-    def attempt(tries_left: int) -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, ModelSettingsDialog):
-            try:
-                seen.append(dialog.system_prompt_edit.toPlainText())
-                act(dialog)
-            finally:
-                if dialog.isVisible():
-                    dialog.reject()
-        elif tries_left:
-            QTimer.singleShot(20, lambda: attempt(tries_left - 1))
+    def look_then_act(dialog: ModelSettingsDialog) -> None:
+        seen.append(dialog.system_prompt_edit.toPlainText())
+        act(dialog)
 
-    QTimer.singleShot(0, lambda: attempt(250))
+    when_settings_dialog_opens(look_then_act)
     qtbot.mouseClick(window.model_bar.settings_button, Qt.MouseButton.LeftButton)
     assert seen, "the settings dialog did not open"
     return seen[0]

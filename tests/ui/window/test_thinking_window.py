@@ -11,13 +11,12 @@ and ``reasoning_effort`` (written here in ChatML style, as SmolLM2's own templat
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QTextEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QTextEdit, QWidget
 
 from app.store.records import Message
+from tests.support.settings_dialog import when_settings_dialog_opens
 from tests.ui.sidebar.sidebar_helpers import click_row, row_of_title
 from tests.ui.window.helpers import last_reply, type_and_send, wait_for_reply
 from ui.chat.message_widget import MessageWidget
@@ -82,23 +81,6 @@ def visible_texts(root: QWidget) -> list[str]:
     texts = [e.toPlainText() for e in root.findChildren(QTextEdit) if e.isVisible()]
     texts += [label.text() for label in root.findChildren(QLabel) if label.isVisible()]
     return texts
-
-
-def with_open_dialog(qtbot, interact: Callable[[ModelSettingsDialog], None]) -> None:
-    """Runs ``interact`` on the settings dialog once it is open; never leaves it hanging."""
-
-    def attempt(tries_left: int) -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, ModelSettingsDialog):
-            try:
-                interact(dialog)
-            finally:
-                if dialog.isVisible():
-                    dialog.reject()
-        elif tries_left:
-            QTimer.singleShot(20, lambda: attempt(tries_left - 1))
-
-    QTimer.singleShot(0, lambda: attempt(250))
 
 
 def choose(qtbot, box: QComboBox, text: str) -> None:
@@ -240,7 +222,7 @@ def test_thinking_switches_are_kept_per_chat_and_reach_the_template(qtbot, open_
         choose(qtbot, dialog.thinking_box, "Off")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
-    with_open_dialog(qtbot, set_default_off)
+    when_settings_dialog_opens(set_default_off)
     qtbot.mouseClick(window.model_bar.settings_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.sidebar.new_chat_button, Qt.MouseButton.LeftButton)
     assert think.text() == "Think (default)" and not think.isChecked()
@@ -265,7 +247,7 @@ def test_a_template_without_a_system_role_is_explained_and_still_answers(qtbot, 
         seen.extend(visible_texts(dialog))
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
 
-    with_open_dialog(qtbot, read_the_dialog)
+    when_settings_dialog_opens(read_the_dialog)
     qtbot.mouseClick(window.model_bar.settings_button, Qt.MouseButton.LeftButton)
     assert NO_SYSTEM_NOTICE in seen
 
