@@ -1,10 +1,12 @@
-"""One arena comparison: two sides answer the same prompt, blind, one after the other.
+"""One arena comparison: two sides answer the same prompt, blind.
 
 A *side* is a local model, a remote one (``remote:SERVER/MODEL``) or a model with another
-temperature. Hearth runs one engine at a time, so the sides answer in turn: the one
-whose model is already loaded first, then the other, switching models between them (the
-switch follows the same plan as any load: ``Hearth.load_request``). Both answers are
-stored in the turn as they end; follow-up turns give each side its own history (its own
+temperature. Where the plan says both fit (``app.arena.engines``), each side has an engine
+of its own and the two answer at the same time, their models kept loaded across turns.
+Otherwise they share the app's engine and answer in turn: the one whose model is already
+loaded first, then the other, switching models between them (the switch follows the
+same plan as any load: ``Hearth.load_request``, and is reported as "loading"). Each answer
+is stored in the turn as it ends; follow-up turns give each side its own history (its own
 earlier answers).
 
 Which side is A and which is B is drawn at random when the session starts, so the labels
@@ -13,6 +15,7 @@ say nothing about the order the user picked them in.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -20,37 +23,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.arena.contestant import Contestant
+from app.arena.engines import ArenaEngines, holds, load_request
 from app.chat.service import sampling_from
+from app.engine.engine import Engine
 from app.engine.errors import EngineCrashed, EngineError, LoadCancelled
 from app.engine.protocol import GenerationStats
 from app.engine.request import Request
 from app.engine.scheduler import QueueCancelled, Scheduler
 from app.hearth import Hearth
-from app.library.preflight import LoadChoice
-from app.remote.connect import remote_load_request
-from app.remote.refs import is_remote_ref
 from app.store.arena import ArenaSession, ArenaStore, ArenaTurn, Side
 
 SIDES: tuple[Side, Side] = ("a", "b")
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class Contestant:
-    """A side: the model to load and, optionally, a temperature of its own."""
-
-    model_path: str
-    name: str
-    temperature: float | None = None
-
-    @property
-    def side_name(self) -> str:
-        """What ratings are kept under: the name, with the setting when there is one."""
-        if self.temperature is None:
-            return self.name
-        return f"{self.name} · temperature {self.temperature:g}"
-
-    def settings(self) -> dict[str, Any]:
-        return {} if self.temperature is None else {"temperature": self.temperature}
+__all__ = ["ArenaEvent", "ArenaStop", "Contestant", "SideResult", "run_turn", "start_session"]
 
 
 @dataclass(frozen=True)
@@ -65,22 +53,24 @@ class SideResult:
 
 @dataclass(frozen=True)
 class ArenaEvent:
-    """What a turn reports as it runs. kind: "loading" (the side's model is being
-    loaded), "started", "text" (``text`` is the next piece), "done" (``result``)."""
+    """What a turn reports as it runs. kind: "plan" (``text`` is how the comparison runs,
+    said at its first turn; no side), "loading" (the side's model is being loaded),
+    "started", "text" (``text`` is the next piece), "done" (``result``)."""
 
     kind: str
-    side: Side
+    side: Side | None
     text: str = ""
     result: SideResult | None = None
 
 
 class ArenaStop:
-    """Stop for a turn: ends the load or the answer under way, and the turn. Any thread."""
+    """Stop for a turn: ends the loads and answers under way (both sides'), and the turn.
+    Any thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stopped = False
-        self._ticket: Request | None = None
+        self._tickets: list[Request] = []
 
     @property
     def stopped(self) -> bool:
@@ -88,7 +78,7 @@ class ArenaStop:
 
     def hold(self, ticket: Request) -> Request:
         with self._lock:
-            self._ticket = ticket
+            self._tickets.append(ticket)
             if self._stopped:
                 ticket.cancel()
         return ticket
@@ -96,8 +86,8 @@ class ArenaStop:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
-            ticket = self._ticket
-        if ticket is not None:
+            tickets = list(self._tickets)
+        for ticket in tickets:
             ticket.cancel()
 
 
@@ -127,11 +117,9 @@ def start_session(
     return session, {"a": a, "b": b}
 
 
-def answer_order(hearth: Hearth, contestants: dict[Side, Contestant]) -> list[Side]:
-    """The side whose model is loaded answers first (one switch per turn at most)."""
-    request = hearth.engine.load_request
-    loaded = request.model_path if request else None
-    if loaded is not None and contestants["b"].model_path == loaded != contestants["a"].model_path:
+def answer_order(engine: Engine, contestants: dict[Side, Contestant]) -> list[Side]:
+    """In one engine, the side whose model is loaded answers first (one switch a turn)."""
+    if holds(engine, contestants["b"]) and not holds(engine, contestants["a"]):
         return ["b", "a"]
     return ["a", "b"]
 
@@ -144,31 +132,60 @@ def run_turn(
     prompt: str,
     report: Callable[[ArenaEvent], None],
     stop: ArenaStop,
+    engines: ArenaEngines,
 ) -> ArenaTurn:
-    """Stores a new turn with ``prompt`` and has both sides answer it, one after the other."""
-    history = store.turns(session.id)
-    turn = store.add_turn(session.id, prompt)
-    for side in answer_order(hearth, contestants):
-        if stop.stopped:
-            store.save_answer(turn.id, side, "", status="stopped")
-            report(ArenaEvent("done", side, result=SideResult(side, "", "stopped", None)))
-            continue
-        result = _answer(hearth, contestants[side], side, history, prompt, report, stop)
-        stats = result.stats
-        store.save_answer(
-            turn.id,
-            side,
-            result.text,
-            status=result.status,
-            ttft_ms=stats.ttft_ms if stats else None,
-            tokens_per_s=stats.tokens_per_s if stats else None,
-        )
-        report(ArenaEvent("done", side, result=result))
+    """Stores a new turn with ``prompt`` and has both sides answer it: at the same time
+    in two engines where the plan allows, else one after the other."""
+    with engines.turn(session.id, contestants) as layout:
+        if layout.new:
+            report(ArenaEvent("plan", None, text=layout.plan.text))
+        history = store.turns(session.id)
+        turn = store.add_turn(session.id, prompt)
+
+        def answer(side: Side) -> None:
+            result = SideResult(side, "", "stopped", None)
+            try:
+                if not stop.stopped:
+                    engine = layout.engines[side]
+                    result = _answer(
+                        hearth, engine, contestants[side], side, history, prompt, report, stop
+                    )
+            except Exception as error:  # a thread of its own: it must end with a result
+                log.exception("arena side %s failed", side)
+                result = SideResult(side, "", "error", None, str(error) or type(error).__name__)
+            if result.status == "error":
+                log.warning("arena side %s: %s", side, result.error)
+            _keep(store, turn.id, result)
+            report(ArenaEvent("done", side, result=result))
+
+        if layout.side_by_side:
+            other = threading.Thread(target=answer, args=("b",), name="hearth-arena-b", daemon=True)
+            other.start()
+            try:
+                answer("a")
+            finally:
+                other.join()
+        else:
+            for side in answer_order(hearth.engine, contestants):
+                answer(side)
     return store.get_turn(turn.id)
+
+
+def _keep(store: ArenaStore, turn_id: int, result: SideResult) -> None:
+    stats = result.stats
+    store.save_answer(
+        turn_id,
+        result.side,
+        result.text,
+        status=result.status,
+        ttft_ms=stats.ttft_ms if stats else None,
+        tokens_per_s=stats.tokens_per_s if stats else None,
+    )
 
 
 def _answer(
     hearth: Hearth,
+    engine: Engine,
     contestant: Contestant,
     side: Side,
     history: list[ArenaTurn],
@@ -176,20 +193,15 @@ def _answer(
     report: Callable[[ArenaEvent], None],
     stop: ArenaStop,
 ) -> SideResult:
-    engine = hearth.engine
-    loaded = engine.load_request.model_path if engine.load_request else None
     load_seconds = 0.0
     parts: list[str] = []
     try:
-        if loaded != contestant.model_path or engine.info is None:
-            report(ArenaEvent("loading", side))
+        if not holds(engine, contestant) or engine.info is None:
+            beside = engine is not hearth.engine
+            report(ArenaEvent("loading", side, text="beside" if beside else ""))
             began = time.monotonic()
             ticket = stop.hold(engine.begin_load())
-            if is_remote_ref(contestant.model_path):
-                request = remote_load_request(contestant.model_path, hearth.paths.config)
-            else:
-                model = hearth.resolve_model(contestant.model_path)
-                request = hearth.load_request(model, LoadChoice.CHECK)
+            request = load_request(hearth, contestant, beside=beside)
             with Scheduler.of(engine).turn("window", ticket):
                 engine.load(request, ticket=ticket)
             load_seconds = time.monotonic() - began

@@ -4,16 +4,36 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 
 from app.hearth import Hearth
 from app.library.imports import ImportRegistry
 from app.paths import hearth_paths
+from tests.support.recorded_machine import use_recorded_machine
 from ui.application import close_down
 from ui.main_window import MainWindow
 
 STARTER_KEY = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LOAD_TIMEOUT_MS = 60_000
+GB = 2**30
+MB = 2**20
+
+
+def memory_free(hearth: Hearth, free: int) -> None:
+    """From now on Hearth reads ``free`` bytes of RAM free and no GPU, at every plan and
+    load (this machine's processor otherwise), as such a machine would report them."""
+    use_recorded_machine(hearth, replace(hearth.machine(), available_ram=free, gpus=()))
+
+
+def host_alive(pid: int | None) -> bool:
+    """Whether engine host ``pid`` is running (not gone, not a zombie)."""
+    if pid is None:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The arena's plan: both fit estimates, never said side by side, and what Hearth does."""
+"""The arena's plan: both fit estimates, never said by side, and how Hearth runs them:
+both loaded at once where they fit, else one after the other."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _machine(free_gb: float) -> MachineInfo:
     )
 
 
-def test_two_models_that_fit_together_still_answer_in_turn(
+def test_two_models_that_fit_together_stay_loaded_and_answer_at_once(
     starter_model: Path, gemma_model: Path
 ) -> None:
     sides = {
@@ -32,15 +33,30 @@ def test_two_models_that_fit_together_still_answer_in_turn(
         "b": Contestant(str(starter_model), "smol"),
     }
     plan = make_plan(sides, _machine(12))  # type: ignore[arg-type]
-    assert plan.together is True and not plan.same_model
+    assert plan.together is True and plan.both_loaded and not plan.same_model
     assert plan.needs["a"] and plan.needs["b"] and plan.needs["a"] > plan.needs["b"]
-    assert "one after the other" in plan.text and "would fit" in plan.text
+    assert "would fit" in plan.text and "Both stay loaded" in plan.text
+    assert "at the same time" in plan.text and "one after the other" not in plan.text
     # The sizes come smallest first, whichever side they belong to: no hint at the names.
     small, large = sorted(n for n in plan.needs.values() if n)
     assert plan.text.index("MB") < plan.text.index("GB")
-    tight = make_plan(sides, _machine((small + large) / GB * 0.9))  # type: ignore[arg-type]
-    assert tight.together is False
-    assert "would not fit" in tight.text and "ended before the second loads" in tight.text
+    # Each fits alone, not both with the margin every load keeps: one after the other.
+    tight = make_plan(sides, _machine((small + large) / GB))  # type: ignore[arg-type]
+    assert tight.together is False and not tight.both_loaded
+    assert "would not fit" in tight.text and "one after the other" in tight.text
+    assert "ended before the second loads" in tight.text
+
+
+def test_a_side_on_a_server_runs_beside_the_local_one(starter_model: Path) -> None:
+    sides = {
+        "a": Contestant(str(starter_model), "smol"),
+        "b": Contestant("remote:box/qwen", "qwen on box"),
+    }
+    plan = make_plan(sides, _machine(1))  # type: ignore[arg-type]
+    assert plan.both_loaded and "runs on a server" in plan.text
+    assert "at the same time" in plan.text
+    later = plan.one_after_the_other("Memory is short, so")
+    assert not later.both_loaded and "Memory is short, so Hearth runs them" in later.text
 
 
 def test_one_model_with_two_settings_loads_once(starter_model: Path) -> None:
@@ -49,4 +65,4 @@ def test_one_model_with_two_settings_loads_once(starter_model: Path) -> None:
         "b": Contestant(str(starter_model), "smol", temperature=1.2),
     }
     plan = make_plan(sides, _machine(8))  # type: ignore[arg-type]
-    assert plan.same_model and "loaded once" in plan.text
+    assert plan.same_model and "loaded once" in plan.text and not plan.both_loaded

@@ -1,5 +1,6 @@
 """The arena through the real window: the starter model against Gemma 3 270M, blind until
-the vote; the vote stored and the leaderboard updated; Stop in the middle of a turn."""
+the vote, both kept loaded (they fit here); the vote stored and the leaderboard updated;
+Stop in the middle of a turn."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.store.arena import ArenaStore
+from tests.arena.conftest import GB, host_alive, memory_free
 from tests.support.screenshots import screenshot_folder
 from ui.arena.window import ArenaWindow
 from ui.main_window import MainWindow
@@ -46,15 +48,21 @@ def test_a_blind_vote_is_stored_and_rates_the_models(
     qtbot, arena_window_of, gemma_model: Path
 ) -> None:
     window = arena_window_of(max_tokens=24, gemma=gemma_model)
+    memory_free(window.hearth, 8 * GB)  # room for both
+    main_host = window.hearth.engine.host_pid
     arena = _open_arena(qtbot, window, models=2)
     page = arena.compare
     _pick(page, "SmolLM2", "gemma")
-    qtbot.waitUntil(lambda: "one after the other" in page.plan_label.text(), timeout=30_000)
-    assert "GB" in page.plan_label.text() or "MB" in page.plan_label.text()
+    qtbot.waitUntil(lambda: "at the same time" in page.plan_label.text(), timeout=30_000)
+    assert "Both stay loaded" in page.plan_label.text() and "GB" in page.plan_label.text()
     qtbot.keyClicks(page.tag_edit, "trivia")
     _send(qtbot, page, "Name a primary colour.")
     qtbot.waitUntil(lambda: page.running, timeout=5_000)
     qtbot.waitUntil(lambda: not page.running, timeout=TURN_TIMEOUT_MS)
+    # Gemma loaded beside the starter, in a host of the arena's own; the starter stayed.
+    second_host = page.engines.second_pid
+    assert second_host is not None and host_alive(second_host) and host_alive(main_host)
+    assert window.hearth.engine.host_pid == main_host and page.loads == 1
     # Both answered; the names are hidden until the vote.
     a, b = page.panels["a"], page.panels["b"]
     assert a.answer_text() and b.answer_text()
@@ -90,13 +98,16 @@ def test_a_blind_vote_is_stored_and_rates_the_models(
     qtbot.waitUntil(lambda: board.tag_box.count() == 2, timeout=10_000)
     arena.grab().save(str(DOCS / "arena_leaderboard.png"))
 
-    # A follow-up turn continues both sides in the same session.
+    # A follow-up turn continues both sides in the same session, with nothing reloaded.
     _send(qtbot, page, "And another one?")
     qtbot.waitUntil(lambda: page.running, timeout=5_000)
     qtbot.waitUntil(lambda: not page.running, timeout=TURN_TIMEOUT_MS)
     turns = store.turns(votes[0].session_id)
     assert [t.position for t in turns] == [1, 2]
     assert turns[1].answer_a and turns[1].answer_b
+    assert page.loads == 1
+    assert (window.hearth.engine.host_pid, page.engines.second_pid) == (main_host, second_host)
+    assert not any("Loading" in p.status_label.text() for p in (a, b))
 
 
 def test_votes_export_as_json(qtbot, arena_window_of, tmp_path: Path) -> None:

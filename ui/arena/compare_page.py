@@ -3,14 +3,17 @@
 The names stay hidden (the sides are A and B, placed at random) until the user votes;
 then each side's name shows with its tokens per second and time to first token. A turn
 runs off the GUI thread on this page's background runner, its events relayed here; Stop
-ends the load or the answer under way. Follow-up prompts continue the same session
-until "New comparison"; each turn can be voted on.
+ends the loads and answers under way, both sides'. Follow-up prompts continue the same
+session until "New comparison"; each turn can be voted on.
+
+The page owns the arena's engines (``app.arena.engines``): where both models fit they
+stay loaded, the second in an engine of the arena's own, and answer at the same time;
+:meth:`ComparePage.end_engines` ends that engine when the arena closes.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -36,8 +39,8 @@ from app.arena.contest import (
     run_turn,
     start_session,
 )
-from app.arena.plan import ArenaPlan, make_plan
-from app.hardware.machine import MachineInfo
+from app.arena.engines import ArenaEngines
+from app.arena.plan import ArenaPlan
 from app.hearth import Hearth
 from app.store.arena import ArenaSession, ArenaStore, ArenaTurn, Side
 from ui.arena.side_panel import SidePanel
@@ -99,7 +102,8 @@ class _SidePicker(QWidget):
 class ComparePage(QWidget):
     """Signals: ``voted(object)``: the voted ``ArenaTurn``; ``turn_finished(object)``:
     the ``ArenaTurn`` once both sides have answered or were stopped; ``models_switched()``:
-    the engine's model changed (said only once the names are no secret)."""
+    the app's engine's model changed (said only once the names are no secret).
+    ``loads``: how many times a side's model has been loaded, as shown."""
 
     voted = Signal(object)
     turn_finished = Signal(object)
@@ -109,7 +113,6 @@ class ComparePage(QWidget):
         self,
         hearth: Hearth,
         store: ArenaStore,
-        machine: Callable[[], MachineInfo],
         parent: QWidget | None = None,
         *,
         chooser: random.Random | None = None,
@@ -117,7 +120,8 @@ class ComparePage(QWidget):
         super().__init__(parent)
         self.hearth = hearth
         self.store = store
-        self._machine = machine
+        self.engines = ArenaEngines(hearth)
+        self.loads = 0
         self._chooser = chooser or random.Random()
         self._tasks = BackgroundRunner(self, max_threads=1, name="hearth-arena")
         self._plans = BackgroundRunner(self, max_threads=1, name="hearth-arena-plan")
@@ -128,6 +132,7 @@ class ComparePage(QWidget):
         self._results: dict[Side, SideResult] = {}
         self._stop: ArenaStop | None = None
         self._switched = False
+        self._main_model: str | None = None
 
         layout = QVBoxLayout(self)
         pickers = QGridLayout()
@@ -223,14 +228,14 @@ class ComparePage(QWidget):
         """Shows the plan, worked out off the GUI thread (it probes the machine once and
         reads the models' headers)."""
         self._plan_ticket += 1
-        ticket, machine = self._plan_ticket, self._machine
+        ticket, engines = self._plan_ticket, self.engines
 
         def show(plan: ArenaPlan) -> None:
             if ticket == self._plan_ticket:
                 self.plan_label.setText(f"Plan: {plan.text}")
 
         self._plans.run(
-            lambda: make_plan(contestants, machine()),
+            lambda: engines.plan(contestants),
             on_done=show,
             on_error=lambda error: self.plan_label.setText(
                 f"No plan: the models could not be read ({error_text(error)})"
@@ -270,7 +275,7 @@ class ComparePage(QWidget):
             except ValueError as problem:
                 self.plan_label.setText(str(problem))
                 return
-            self._plan_for(self.contestants)
+            self._plan_ticket += 1  # the turn says the plan it runs on
         elif self.tag_edit.text().strip() != self.session.tag:
             self.store.set_tag(self.session.id, self.tag_edit.text())
         self.prompt_edit.clear()
@@ -283,11 +288,12 @@ class ComparePage(QWidget):
         self.send_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.new_button.setEnabled(False)
+        self._main_model = self._loaded_model()
         report = self._tasks.relay(self._event)
-        hearth, store = self.hearth, self.store
+        hearth, store, engines = self.hearth, self.store, self.engines
         session, contestants = self.session, dict(self.contestants)
         self._tasks.run(
-            lambda: run_turn(hearth, store, session, contestants, prompt, report, stop),
+            lambda: run_turn(hearth, store, session, contestants, prompt, report, stop, engines),
             on_done=self._turn_done,
             on_error=self._turn_failed,
         )
@@ -297,14 +303,22 @@ class ComparePage(QWidget):
             self._stop.stop()
             self.vote_label.setText("Stopping…")
 
+    def _loaded_model(self) -> str | None:
+        request = self.hearth.engine.load_request
+        return request.model_path if request is not None else None
+
     def _event(self, item: object) -> None:
         assert isinstance(item, ArenaEvent)
+        if item.side is None:
+            if item.kind == "plan":
+                self.plan_label.setText(f"Plan: {item.text}")
+            return
         panel = self.panels[item.side]
         if item.kind == "loading":
-            self._switched = True
+            self.loads += 1
             panel.set_status(f"Loading the model for {item.side.upper()}…")
             other = "b" if item.side == "a" else "a"
-            if other in self._results:
+            if other in self._results and item.text != "beside":
                 self.vote_label.setText(f"Switching models: {other.upper()} is done.")
         elif item.kind == "started":
             panel.set_status("Writing…")
@@ -315,8 +329,13 @@ class ComparePage(QWidget):
             panel.set_answer(item.result.text)
             panel.set_status(_status_words(item.result))
 
-    def _turn_done(self, turn: ArenaTurn) -> None:
+    def _turn_ended(self) -> None:
         self._stop = None
+        if self._loaded_model() != self._main_model:
+            self._switched = True
+
+    def _turn_done(self, turn: ArenaTurn) -> None:
+        self._turn_ended()
         self.turn = turn
         self.send_button.setEnabled(True)
         self.stop_button.setEnabled(False)
@@ -334,7 +353,7 @@ class ComparePage(QWidget):
         self.turn_finished.emit(turn)
 
     def _turn_failed(self, error: Exception) -> None:
-        self._stop = None
+        self._turn_ended()
         self.send_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.new_button.setEnabled(True)
@@ -379,8 +398,14 @@ class ComparePage(QWidget):
             self._switched = False
             self.models_switched.emit()
 
-    def begin_shutdown(self) -> None:
+    def end_engines(self) -> None:
+        """Stops the turn and ends the arena's own engine once that turn has ended (off
+        the GUI thread; it is done even when the window is closing)."""
         self.stop()
+        self._tasks.run(self.engines.close, must_finish=True)
+
+    def begin_shutdown(self) -> None:
+        self.end_engines()
         self._tasks.abort_all()
         self._plans.abort_all()
 

@@ -2,7 +2,8 @@
 
 It lists the models (files in the models folder, imported ones, and remote servers'
 models as last listed) off the GUI thread when it opens, and refreshes the leaderboard
-after every vote.
+after every vote. Closing it stops a turn under way and ends the arena's own engine host
+(``ComparePage.end_engines``); the app's engine keeps its model.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class ArenaWindow(QWidget):
         self._tasks = BackgroundRunner(self, name="hearth-arena-window")
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
-        self.compare = ComparePage(hearth, self.store, hearth.machine, self.tabs)
+        self.compare = ComparePage(hearth, self.store, self.tabs)
         self.leaderboard = LeaderboardPage(self.store, self.tabs)
         self.tabs.addTab(self.compare, "Compare")
         self.tabs.addTab(self.leaderboard, "Leaderboard")
@@ -73,5 +74,5 @@ class ArenaWindow(QWidget):
         self._tasks.abort_all()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.compare.stop()
+        self.compare.end_engines()  # no engine host outlives the arena
         super().closeEvent(event)
