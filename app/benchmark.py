@@ -15,7 +15,14 @@ Each pair runs, back to back and in alternating order:
 
 Ratios are the median of each pair's ratio: a pair shares the machine's drift, so it is
 steadier than the ratio of two medians on a busy machine. The time per token outside
-``llama_decode`` does not move with the machine's noise as tokens/s do.
+``llama_decode`` moves much less with the machine's noise than tokens/s do.
+
+The first token's overhead is also given in CPU time, which the machine's other work
+does not inflate: the CPU the engine host process spent on the request (template,
+tokenizing, the prompt's evaluation, the first sample, the answer) against the CPU of a
+bare decode of the same tokens at the same positions (after the prefix the cache kept)
+with the same library, context, threads and batches, run in the same pair
+(``llama_decode`` called from Python here).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import os
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ from app.bench_reference import (
 )
 from app.engine.chat_template import ChatTemplate
 from app.engine.engine import Engine
+from app.engine.prompt_chunks import prompt_chunks
 from app.engine.protocol import LoadRequest, SamplingParams
 from app.library.gguf_header import read_gguf_header
 
@@ -72,10 +80,22 @@ class FirstToken:
     evaluated_tokens: int
     hearth_ms: float
     bare_ms: float = 0.0
+    # CPU time: the engine host's for the request, and a bare decode's with the same
+    # library (0 when not measured).
+    hearth_cpu_ms: float = 0.0
+    bare_cpu_ms: float = 0.0
 
     @property
     def overhead_ms(self) -> float:
         return self.hearth_ms - self.bare_ms if self.bare_ms else 0.0
+
+    @property
+    def cpu_overhead_ms(self) -> float:
+        return (
+            self.hearth_cpu_ms - self.bare_cpu_ms
+            if self.hearth_cpu_ms and self.bare_cpu_ms
+            else 0.0
+        )
 
 
 @dataclass(frozen=True)
@@ -164,6 +184,8 @@ class BenchResult:
                     evaluated_tokens=runs[0].evaluated_tokens,
                     hearth_ms=statistics.median(r.hearth_ms for r in runs),
                     bare_ms=statistics.median(r.bare_ms for r in runs),
+                    hearth_cpu_ms=statistics.median(r.hearth_cpu_ms for r in runs),
+                    bare_cpu_ms=statistics.median(r.bare_cpu_ms for r in runs),
                 )
             )
         return medians
@@ -174,6 +196,14 @@ class BenchResult:
             p.first_tokens[index].overhead_ms
             for p in self.pairs
             if len(p.first_tokens) > index and p.first_tokens[index].bare_ms
+        ]
+
+    def first_token_cpu_overheads(self, index: int) -> list[float]:
+        """One prompt size's CPU overhead in each pair (host CPU less a bare decode's)."""
+        return [
+            p.first_tokens[index].cpu_overhead_ms
+            for p in self.pairs
+            if len(p.first_tokens) > index and p.first_tokens[index].bare_cpu_ms
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +220,15 @@ class BenchResult:
                 "sampling": round(self.hearth.sample_ms, 4),
                 "other": round(self.hearth.other_ms, 4),
             },
+            # Each pair's own split, so the spread shows beside the medians.
+            "per_token_ms_per_pair": [
+                {
+                    "decode": round(p.hearth.decode_ms, 4),
+                    "sampling": round(p.hearth.sample_ms, 4),
+                    "other": round(p.hearth.other_ms, 4),
+                }
+                for p in self.pairs
+            ],
             "generation_ratio": round(self.generation_ratio, 4),
             "generation_ratio_per_pair": [round(r, 4) for r in self.generation_ratio_per_pair],
             "prompt_ratio": round(self.prompt_ratio, 4),
@@ -210,6 +249,15 @@ class BenchResult:
                     "hearth_ms": round(first.hearth_ms, 2),
                     "bare_decode_ms": round(first.bare_ms, 2) if first.bare_ms else None,
                     "overhead_ms": _rounded_median(self.first_token_overheads(index)),
+                    "overhead_ms_per_pair": [
+                        round(ms, 2) for ms in self.first_token_overheads(index)
+                    ],
+                    "hearth_cpu_ms": round(first.hearth_cpu_ms, 2),
+                    "bare_decode_cpu_ms": round(first.bare_cpu_ms, 2),
+                    "cpu_overhead_ms": _rounded_median(self.first_token_cpu_overheads(index)),
+                    "cpu_overhead_ms_per_pair": [
+                        round(ms, 2) for ms in self.first_token_cpu_overheads(index)
+                    ],
                 }
                 for index, first in enumerate(self.first_tokens())
             ],
@@ -272,16 +320,19 @@ def run_benchmark(
                 request, messages, tokens, first_token_prompts, sizes, index
             )
         reference = None
+        bare_runs = _bare_decode(
+            request,
+            [(f.prompt_tokens - f.evaluated_tokens, f.evaluated_tokens) for f in first_tokens],
+        )
+        bare_ms = [wall for wall, _cpu in bare_runs]
         if binary is not None:
             reference, bare_ms = _bench_reference(
                 binary, model_path, settings, tokens, hearth.prompt_tokens, first_tokens
             )
-        else:
-            bare_ms = _bare_decode_ms(request, [f.evaluated_tokens for f in first_tokens])
         if first_tokens:
             first_tokens = tuple(
-                FirstToken(f.prompt_tokens, f.evaluated_tokens, f.hearth_ms, ms)
-                for f, ms in zip(first_tokens, bare_ms, strict=True)
+                replace(f, bare_ms=ms, bare_cpu_ms=cpu)
+                for f, ms, (_wall, cpu) in zip(first_tokens, bare_ms, bare_runs, strict=True)
             )
         pairs.append(Pair(hearth, bare, first_tokens, reference))
     notes = (
@@ -292,7 +343,7 @@ def run_benchmark(
             " decode is llama_decode called from Python here",
         )
     )
-    return BenchResult(
+    result = BenchResult(
         read_gguf_header(model_path).name,
         tokens,
         n_ctx,
@@ -302,6 +353,26 @@ def run_benchmark(
         tuple(pairs),
         str(binary) if binary else None,
         notes,
+    )
+    return replace(result, notes=(*notes, *_cpu_overhead_notes(result)))
+
+
+def _cpu_overhead_notes(result: BenchResult) -> tuple[str, ...]:
+    """One line on the first token's CPU overhead, which the table does not show."""
+    parts = []
+    for index, first in enumerate(result.first_tokens()):
+        overheads = result.first_token_cpu_overheads(index)
+        if overheads:
+            spread = ", ".join(f"{ms:+.0f}" for ms in overheads)
+            parts.append(
+                f"{first.prompt_tokens} tokens {statistics.median(overheads):+.0f} ms"
+                f" (pairs: {spread})"
+            )
+    if not parts:
+        return ()
+    return (
+        "First token in CPU time, the engine host's less a bare decode's with the same"
+        " library (not inflated by other work on the machine): " + "; ".join(parts),
     )
 
 
@@ -363,12 +434,37 @@ def _first_token(engine: Engine, target: int, sizes: dict[int, int], tag: str) -
     words = sizes.get(target) or _words_for(engine, target)
     sizes[target] = words
     content = f"Bench {tag}: " + " ".join(f"w{index}" for index in range(words))
+    pid = engine.host_pid
+    cpu_before = _process_cpu_seconds(pid)
     started = time.perf_counter()
     stats = engine.generate(
         [{"role": "user", "content": content}], SamplingParams(max_tokens=1), lambda _t: None
     )
     waited = (time.perf_counter() - started) * 1000
-    return FirstToken(stats.prompt_tokens, stats.prompt_eval_tokens, waited)
+    cpu_after = _process_cpu_seconds(pid)
+    cpu_ms = (cpu_after - cpu_before) * 1000 if cpu_before and cpu_after else 0.0
+    return FirstToken(stats.prompt_tokens, stats.prompt_eval_tokens, waited, hearth_cpu_ms=cpu_ms)
+
+
+def _process_cpu_seconds(pid: int | None) -> float:
+    """The CPU time all of a process's threads have used (0.0 when it cannot be read):
+    from the scheduler's nanosecond counters on Linux, else psutil's (in clock ticks)."""
+    if pid is None:
+        return 0.0
+    tasks = Path(f"/proc/{pid}/task")
+    try:
+        return (
+            sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
+        )
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+
+        times = psutil.Process(pid).cpu_times()
+        return float(times.user + times.system)
+    except Exception:  # psutil missing, or the process gone
+        return 0.0
 
 
 def _words_for(engine: Engine, target: int) -> int:
@@ -387,9 +483,14 @@ def _words_for(engine: Engine, target: int) -> int:
     return max(1, round(few + (target - base) / per_word))
 
 
-def _bare_decode_ms(request: LoadRequest, counts: Sequence[int]) -> list[float]:
-    """Each count's prompt decoded from an empty cache and its first token sampled, by
-    llama_decode and a greedy sampler called directly (no template, no pipe)."""
+def _bare_decode(
+    request: LoadRequest, counts: Sequence[tuple[int, int]]
+) -> list[tuple[float, float]]:
+    """Each (kept, count): ``count`` tokens decoded after ``kept`` tokens already in the
+    cache (decoded first, untimed: the prefix Hearth's KV cache kept), in the batches
+    Hearth's token loop uses, and the first token sampled, by llama_decode and a greedy
+    sampler called directly (no template, no pipe): its wall time and this process's CPU
+    time, in milliseconds."""
     if not counts:
         return []
     import llama_cpp
@@ -409,16 +510,21 @@ def _bare_decode_ms(request: LoadRequest, counts: Sequence[int]) -> list[float]:
     vocabulary = llm.n_vocab()
     times = []
     try:
-        for count in counts:
+        n_ubatch = int(llama_cpp.llama_n_ubatch(context))
+        for kept, count in counts:
             llama_cpp.llama_memory_clear(memory, True)
-            tokens = [100 + index % (vocabulary - 200) for index in range(count)]
+            tokens = [100 + index % (vocabulary - 200) for index in range(kept + count)]
+            if kept:
+                array = (llama_cpp.llama_token * kept)(*tokens[:kept])
+                llama_cpp.llama_decode(context, llama_cpp.llama_batch_get_one(array, kept))
+            cpu_started = time.process_time()
             started = time.perf_counter()
-            for start in range(0, count, request.n_batch):
-                chunk = tokens[start : start + request.n_batch]
-                array = (llama_cpp.llama_token * len(chunk))(*chunk)
-                llama_cpp.llama_decode(context, llama_cpp.llama_batch_get_one(array, len(chunk)))
+            for first, past in prompt_chunks(kept, kept + count, request.n_batch, n_ubatch):
+                array = (llama_cpp.llama_token * (past - first))(*tokens[first:past])
+                llama_cpp.llama_decode(context, llama_cpp.llama_batch_get_one(array, past - first))
             llama_cpp.llama_sampler_sample(chain, context, -1)
-            times.append((time.perf_counter() - started) * 1000)
+            wall = (time.perf_counter() - started) * 1000
+            times.append((wall, (time.process_time() - cpu_started) * 1000))
     finally:
         llama_cpp.llama_sampler_free(chain)
         llm.close()

@@ -16,6 +16,7 @@ from app.chat.service import ChatService
 from app.engine.engine import Engine
 from app.engine.errors import ModelLoadError
 from app.engine.protocol import LoadRequest
+from app.engine.speculative import mode_or_default
 from app.hardware import MachineInfo, detect_machine
 from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
 from app.hardware.offload import OffloadPlan
@@ -180,7 +181,22 @@ class Hearth:
             chat_template_override=settings.chat_template_override,
             offload_reason=plan.reason,
             end_previous_first=end_previous_first,
+            speculative=mode_or_default(settings.speculative),
+            draft_model_path=self._draft_path(settings.draft_model),
         )
+
+    def _draft_path(self, key: str | None) -> str | None:
+        """The file of a draft model kept under ``key`` (as written if none is found:
+        the host then says it could not be loaded)."""
+        if not key:
+            return None
+        for candidate in (Path(key), self.paths.models / key):
+            if candidate.is_file():
+                return str(candidate)
+        try:
+            return str(self.resolve_model(key).path)
+        except LookupError:
+            return key
 
     def _plan(
         self,

@@ -42,6 +42,7 @@ from app.library.local_models import LocalModel
 from app.library.preflight import LoadChoice, ModelDoesNotFit
 from app.library.recommend import Suggestion, suggest_downloads
 from app.remote.connect import AddedServer
+from app.remote.refs import is_remote_ref
 from app.remote.servers import RemoteServer, RemoteServers
 from app.store.errors import StoreError
 from app.tools.mcp.config import McpConfigError, config_path, load_servers
@@ -366,7 +367,8 @@ class MainWindow(QMainWindow):
         name = self.chat.model_names.get(key, Path(info.model_path).stem)
         # How Hearth adapted the template, said once per load: in the chat, the status
         # line and the model picker's tooltip.
-        note = info.template_note
+        # A draft model that could not be used says so beside the template's note.
+        note = " ".join(part for part in (info.template_note, info.speculative_note) if part)
         self.model_bar.set_template_note(note)
         self.chat_view.set_template_note(note)
         ready = f"{name} ready on {info.backend} in {info.load_seconds:.1f} s"
@@ -580,6 +582,7 @@ class MainWindow(QMainWindow):
             trained,
             info=info,
             tool_choices=self.tool_choices(),
+            draft_choices=self._draft_choices(key),
         )
         if saved is None:
             return
@@ -589,10 +592,20 @@ class MainWindow(QMainWindow):
             saved.context_length != before.context_length
             or saved.gpu_layers != before.gpu_layers
             or saved.kv_cache_type != before.kv_cache_type
+            or saved.speculative != before.speculative
+            or saved.draft_model != before.draft_model
             or saved.chat_template_override != before.chat_template_override
         )
         if reload_needed:
             self.load_model(path)
+
+    def _draft_choices(self, key: str) -> list[tuple[str, str]]:
+        """(name, key) of the local models listed, but this one, to offer as a draft."""
+        choices: dict[str, str] = {}
+        for model_key, name in self.chat.model_names.items():
+            if model_key != key and not is_remote_ref(model_key) and name not in choices:
+                choices[name] = model_key
+        return sorted(choices.items())
 
     def _show_instructions(self) -> None:
         key = self.hearth.model_key(self._model_path) if self._model_path else ""

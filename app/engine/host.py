@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
@@ -59,6 +60,7 @@ from app.engine.protocol import (
 )
 from app.engine.reply_parser import Piece, ReplyParser, VerbatimParser
 from app.engine.sampler_chain import GrammarError, SamplerChain, check_grammar
+from app.engine.speculative import build_drafter
 from app.engine.stop_strings import StopStringFilter
 from app.engine.token_loop import TokenLoop, tokenize
 from app.engine.tool_calls import CALL_TOKENS, TOOL_OUTPUT_MARKERS
@@ -66,9 +68,11 @@ from app.library.gguf_header import GGUFError, read_gguf_header
 
 # Progress events are sent in steps of this size, not for every tensor.
 PROGRESS_STEP = 0.02
-# Text is sent at most this often; a slow model's every token goes at once, a fast
-# model's tokens are joined, so the pipe costs nothing measurable.
-SEND_INTERVAL_SECONDS = 0.008
+# Text is sent at most this often (the window shows about 30 updates a second); the
+# first text and a slow model's every token go at once, a fast model's tokens are
+# joined. Each send wakes the receiving process, which on a busy machine can take the
+# host's core for a while, so fewer sends keep the token loop lean.
+SEND_INTERVAL_SECONDS = 0.025
 
 
 def host_main(conn: Connection, cancel_upto: Synchronized) -> None:  # type: ignore[type-arg]
@@ -161,8 +165,12 @@ STRUCTURE_TOKENS = frozenset(
 class ModelHost:
     """One loaded model with its KV cache, kept between turns."""
 
-    def __init__(self, llm: Any, prompts: PromptBuilder, info: ModelInfo) -> None:
+    def __init__(
+        self, llm: Any, prompts: PromptBuilder, info: ModelInfo, drafter: Any = None
+    ) -> None:
         self.llm = llm
+        # Speculative decoding's drafter (app.engine.speculative), or None.
+        self.drafter = drafter
         self.prompts = prompts
         self.info = info
         self._vocab = _vocab(llm)
@@ -200,6 +208,14 @@ class ModelHost:
         prompts, notes = _prompt_builder(source, family, bos, eos)
         if source is None:
             template_source = "default"
+        drafter, speculative, speculative_note = build_drafter(
+            request.speculative,
+            request.draft_model_path,
+            llm,
+            lambda path: _load_with_progress(
+                llama_cpp, replace(request, model_path=path), lambda _f: None
+            ),
+        )
         info = ModelInfo(
             model_path=request.model_path,
             name=header.name,
@@ -219,8 +235,10 @@ class ModelHost:
             supports_thinking_toggle=prompts.supports_thinking_toggle,
             thinking_default=prompts.thinking_default,
             supports_effort=prompts.supports_effort,
+            speculative=speculative,
+            speculative_note=speculative_note,
         )
-        return cls(llm, prompts, info)
+        return cls(llm, prompts, info, drafter)
 
     def _render(
         self, messages: Sequence[dict[str, Any]], options: dict[str, Any], *, forced: bool = False
@@ -339,6 +357,9 @@ class ModelHost:
         piece = self._pieces.entry
         decoder = TextDecoder()
         decode = decoder.decode
+        held: list[str] = []  # decoded text not yet through the stop strings and parser
+        no_ender = stops.enders.isdisjoint
+        clock = time.perf_counter
         ends_on_eog = not request.ignore_eos
         completion = 0
         first_token_at: float | None = None
@@ -348,7 +369,9 @@ class ModelHost:
             if not loop.evaluate_prompt(tokens, cancelled):
                 finish = "cancelled"
             else:
-                replies = loop.tokens(chain.pointer)
+                if hasattr(self.drafter, "cancelled"):
+                    self.drafter.cancelled = cancelled  # a draft model's prompt stops too
+                replies = loop.tokens(chain.pointer, self.drafter)
                 for token in replies:
                     if first_token_at is None:
                         first_token_at = time.perf_counter()
@@ -360,16 +383,30 @@ class ModelHost:
                         finish = "stop"
                         break
                     completion += 1
-                    text, stopped = stops.feed(decode(entry[0]))
+                    text = decode(entry[0])
+                    # Text goes through the stop strings and the parser when it may end
+                    # the reply (it holds a stop string's last character) or may be sent;
+                    # until then it is only gathered, so a token costs a few look-ups.
                     if text:
-                        outbox.add(parser.feed(text))
-                    if stopped:
-                        finish = "stop"
-                        break
+                        held.append(text)
+                        if not no_ender(text) or clock() >= outbox.due:
+                            text, stopped = stops.feed("".join(held))
+                            held.clear()
+                            if text:
+                                outbox.add(parser.feed(text))
+                            if stopped:
+                                finish = "stop"
+                                break
                     if completion >= sampling.max_tokens or loop.n_tokens >= n_ctx - 1:
                         break
                 replies.close()
                 loop_ended = time.perf_counter()
+        if held:
+            # Gathered since the last feed (a reply that ended on its own, was stopped or
+            # hit its limit): it holds no stop string's last character, so cannot stop.
+            text, _ = stops.feed("".join(held))
+            if text:
+                outbox.add(parser.feed(text))
         if finish != "stop":
             tail = stops.flush(decoder.finish())
             if tail:
@@ -402,6 +439,8 @@ class ModelHost:
                     other_ms_per_token=max(
                         0.0, (in_loop - timings.decode_s - timings.sample_s) * 1000 / sampled
                     ),
+                    draft_tokens=timings.drafted,
+                    accepted_tokens=timings.accepted,
                 ),
             )
         )
@@ -419,7 +458,8 @@ class _Outbox:
         self._send = send
         self._kind: TextKind = "answer"
         self._parts: list[str] = []
-        self._last_send = 0.0
+        # When the next text may be sent (perf_counter): the first goes at once.
+        self.due = 0.0
         self.calls = 0
 
     def add(self, pieces: Sequence[Piece]) -> None:
@@ -436,9 +476,9 @@ class _Outbox:
             self._kind = piece.kind
             self._parts.append(piece.text)
         now = time.perf_counter()
-        if self._parts and now - self._last_send >= SEND_INTERVAL_SECONDS:
+        if self._parts and now >= self.due:
             self.flush()
-            self._last_send = now
+            self.due = now + SEND_INTERVAL_SECONDS
 
     def flush(self) -> None:
         if self._parts:

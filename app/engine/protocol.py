@@ -61,6 +61,10 @@ class LoadRequest:
     # A model on a remote server (model_path is then its ``remote:SERVER/MODEL``
     # reference): no host process starts, replies go over HTTP.
     remote: RemoteTarget | None = None
+    # Speculative decoding ("off", "lookup": prompt lookup, "draft": a draft model at
+    # draft_model_path, loaded beside the model in the same host).
+    speculative: str = "off"
+    draft_model_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,10 @@ class ModelInfo:
     # The KV cache as loaded: its element type and its size in bytes (0: not known).
     kv_type: str = "f16"
     kv_bytes: int = 0
+    # Speculative decoding in effect ("off", "lookup", "draft"), and one line for the
+    # user when the one asked for could not be used (a draft of another vocabulary).
+    speculative: str = "off"
+    speculative_note: str = ""
 
 
 # Keys of GenerateRequest.options that are not template variables.
@@ -135,6 +143,9 @@ class GenerationStats:
     decode_ms_per_token: float = 0.0
     sample_ms_per_token: float = 0.0
     other_ms_per_token: float = 0.0
+    # Speculative decoding: draft tokens proposed, and how many the model kept.
+    draft_tokens: int = 0
+    accepted_tokens: int = 0
 
 
 # Host -> caller events.

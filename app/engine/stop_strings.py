@@ -1,7 +1,9 @@
 """Stops a reply at a stop string without ever showing part of it.
 
 Text that could be the start of a stop string is held back until the next piece
-shows whether it is one.
+shows whether it is one. A stop string can only be reached by text holding its last
+character (``enders``), so a caller may gather text that holds none and feed it later,
+at one go, without stopping any later than feeding it piece by piece would.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ class StopStringFilter:
     def __init__(self, stops: Sequence[str]) -> None:
         self._stops = [stop for stop in stops if stop]
         self._held = ""
+        # The last character of each stop string: only text holding one can end a reply.
+        self.enders = frozenset(stop[-1] for stop in self._stops)
 
     def feed(self, text: str) -> tuple[str, bool]:
         """Returns (text safe to show, whether a stop string was reached)."""

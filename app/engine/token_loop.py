@@ -8,6 +8,19 @@ long prompt at once; then each reply token is sampled by the native sampler chai
 decoded as a one-token batch whose positions llama.cpp assigns itself. Per token the
 loop does a sample call, a decode call and a few stores; the time inside each is summed
 in ``LoopTimings`` so the time spent elsewhere (the caller's work) can be reported.
+
+With a drafter (speculative decoding: ``app.engine.ngram_draft``, ``draft_model``), each
+step decodes the last token and the draft's guesses in one batch with logits at every
+position, samples with the same chain at each position in order, keeps the drafts while
+they equal what was sampled and the first sample that differs, and removes the rest
+from the cache. Sampling is the same calls in the same order as without a draft, so the
+reply is the same token for token (at temperature 0, and with a seed) wherever llama.cpp
+gives a position the same logits in a batch as alone. It does not always: on the CPU a
+batch of two or more tokens goes through other matrix kernels (llamafile's) than one
+token, which round differently, so where the model's two best tokens are closer than
+that rounding (a near tie) a reply can take the other one, as llama.cpp's own
+speculative decoding does. A ``DraftGate`` times the steps and pauses drafting while
+steps with a draft cost more per token than steps without (a small model on a CPU).
 """
 
 from __future__ import annotations
@@ -16,9 +29,15 @@ import ctypes
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+
+from app.engine.draft_gate import DraftGate
+from app.engine.prompt_chunks import prompt_chunks
+
+# The most draft tokens verified in one batch.
+MAX_DRAFT = 16
 
 
 class DecodeError(RuntimeError):
@@ -35,12 +54,24 @@ class LoopTimings:
     sampled: int = 0
     decoded: int = 0
     started: float = 0.0
+    # Speculative decoding: draft tokens proposed, and how many of them were kept.
+    drafted: int = 0
+    accepted: int = 0
+    draft_s: float = 0.0
+
+
+class Drafter(Protocol):
+    """Guesses the tokens that follow a history (speculative decoding's draft)."""
+
+    def propose(self, history: np.ndarray, count: int, limit: int) -> Sequence[int]:
+        """Up to ``limit`` tokens likely to follow ``history[:count]``."""
 
 
 class TokenLoop:
     """One model context's generation: evaluate a prompt, then sample and decode."""
 
-    def __init__(self, llm: Any) -> None:
+    def __init__(self, llm: Any, *, gated: bool = True) -> None:
+        """``gated``: drafts only while they measure faster (``app.engine.draft_gate``)."""
         import llama_cpp
 
         self._llama = llama_cpp
@@ -51,12 +82,19 @@ class TokenLoop:
         self._n_batch = max(1, int(llm.n_batch))
         self._one = (llama_cpp.llama_token * 1)()
         self._one_batch = _token_batch(llama_cpp, self._one, 1)
+        self._draft = (llama_cpp.llama_token * (MAX_DRAFT + 1))()
+        self._draft_logits = (ctypes.c_int8 * (MAX_DRAFT + 1))(*([1] * (MAX_DRAFT + 1)))
+        self._draft_batch = _token_batch(llama_cpp, self._draft, 1)
+        self._draft_batch.logits = ctypes.cast(self._draft_logits, ctypes.POINTER(ctypes.c_int8))
+        # Tokens a speculative step kept in the cache that the caller has not been given.
+        self._ahead = 0
+        self.gate = DraftGate() if gated else None
         self.timings = LoopTimings()
 
     @property
     def n_tokens(self) -> int:
-        """How many tokens the KV cache holds."""
-        return int(self._llm.n_tokens)
+        """How many tokens the KV cache holds (of those the caller has been given)."""
+        return int(self._llm.n_tokens) - self._ahead
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of ``tokens`` the KV cache already holds."""
@@ -86,8 +124,9 @@ class TokenLoop:
         callback = llama.ggml_abort_callback(lambda _data: bool(cancelled()))
         llama.llama_set_abort_callback(self._ctx, callback, None)
         try:
-            for start in range(keep, len(tokens), self._n_batch):
-                chunk = tokens[start : start + self._n_batch]
+            n_ubatch = int(llama.llama_n_ubatch(self._ctx))
+            for start, end in prompt_chunks(keep, len(tokens), self._n_batch, n_ubatch):
+                chunk = tokens[start:end]
                 array = (llama.llama_token * len(chunk))(*chunk)
                 code = llama.llama_decode(self._ctx, _token_batch(llama, array, len(chunk)))
                 if code != 0:
@@ -102,9 +141,30 @@ class TokenLoop:
             llama.llama_set_abort_callback(self._ctx, llama.ggml_abort_callback(), None)
         return True
 
-    def tokens(self, chain: Any) -> Generator[int, None, None]:
+    def extend(self, tokens: Sequence[int]) -> None:
+        """Decodes ``tokens`` after what the cache holds (the last one gives logits)."""
+        llama = self._llama
+        llm = self._llm
+        start = int(llm.n_tokens)
+        array = (llama.llama_token * len(tokens))(*tokens)
+        code = llama.llama_decode(self._ctx, _token_batch(llama, array, len(tokens)))
+        if code != 0:
+            raise DecodeError(f"llama_decode returned {code}")
+        llm.input_ids[start : start + len(tokens)] = tokens
+        llm.n_tokens = start + len(tokens)
+
+    def tokens(self, chain: Any, drafter: Drafter | None = None) -> Generator[int, None, None]:
         """Samples a token, yields it, decodes it, and again, for as long as the caller
-        iterates. A token the caller stops at is not decoded (the cache never holds it)."""
+        iterates. A token the caller stops at is not decoded (the cache never holds it).
+
+        With a ``drafter``, tokens come from speculative steps; what the caller is given
+        and what the cache holds when it stops are the same as without one.
+        """
+        if drafter is not None:
+            return self._speculative(chain, drafter)
+        return self._plain(chain)
+
+    def _plain(self, chain: Any) -> Generator[int, None, None]:
         llama = self._llama
         sample = llama.llama_sampler_sample
         decode = llama.llama_decode
@@ -131,6 +191,76 @@ class TokenLoop:
             position = llm.n_tokens
             ids[position] = token
             llm.n_tokens = position + 1
+
+    def _speculative(self, chain: Any, drafter: Drafter) -> Generator[int, None, None]:
+        llama = self._llama
+        sample = llama.llama_sampler_sample
+        decode = llama.llama_decode
+        clock = time.perf_counter
+        ctx = self._ctx
+        array = self._draft
+        batch = self._draft_batch
+        llm = self._llm
+        ids = llm.input_ids
+        last = self.n_ctx - 1
+        gate = self.gate
+        timings = self.timings = LoopTimings(started=clock())
+        before = clock()
+        pending = sample(chain, ctx, -1)
+        timings.sample_s += clock() - before
+        timings.sampled += 1
+        self._ahead = 0
+        try:
+            yield pending
+            while True:
+                base = int(llm.n_tokens)  # the pending token goes at this position
+                ids[base] = pending
+                step_began = before = clock()
+                room = min(MAX_DRAFT, last - base)
+                if room > 0 and (gate is None or gate.wants_draft()):
+                    draft = drafter.propose(ids, base + 1, room)
+                else:
+                    draft = ()
+                timings.draft_s += clock() - before
+                size = len(draft)
+                array[0] = pending
+                for index, guess in enumerate(draft, 1):
+                    array[index] = guess
+                batch.n_tokens = size + 1
+                before = clock()
+                code = decode(ctx, batch)
+                timings.decode_s += clock() - before
+                if code != 0:
+                    raise DecodeError(f"llama_decode returned {code}")
+                kept: list[int] = []
+                before = clock()
+                for index in range(size + 1):
+                    token = sample(chain, ctx, index)
+                    kept.append(token)
+                    if index == size or token != draft[index]:
+                        break
+                ended = clock()
+                timings.sample_s += ended - before
+                if gate is not None:
+                    gate.record(size > 0, ended - step_began, len(kept))
+                accepted = len(kept) - 1
+                timings.sampled += len(kept)
+                timings.decoded += len(kept)
+                timings.drafted += size
+                timings.accepted += accepted
+                if accepted < size:  # the guesses after the first miss leave the cache
+                    llama.llama_memory_seq_rm(self._memory, -1, base + 1 + accepted, -1)
+                ids[base + 1 : base + 1 + accepted] = kept[:accepted]
+                llm.n_tokens = base + 1 + accepted
+                for index, token in enumerate(kept):
+                    self._ahead = accepted - index
+                    yield token
+                pending = kept[-1]
+        finally:
+            if self._ahead:  # the caller stopped inside a step: as if it had gone singly
+                llm.n_tokens = int(llm.n_tokens) - self._ahead
+                llama.llama_memory_seq_rm(self._memory, -1, llm.n_tokens, -1)
+                self._ahead = 0
 
 
 def _token_batch(llama_cpp: Any, tokens: Any, count: int) -> Any:

@@ -6,6 +6,10 @@ thinks before it answers, the files of each quantization with their sizes (and s
 where one was found), and the architecture numbers :mod:`app.library.fit` needs, so the
 fit of a catalog model is known before anything is downloaded or even listed.
 
+A chat model may name a ``draft``: a smaller model with the same tokenizer (its name and
+GGUF repository), suggested for speculative decoding; the host checks the vocabularies
+when the pair loads (``app.engine.draft_vocab``).
+
 Each entry has a ``kind``: ``"chat"`` (the default when the file leaves it out) or
 ``"embedding"``, a model that turns text into vectors for the documents' search
 (:mod:`app.docs`). Embedding models are downloaded like chat models but are never
@@ -89,6 +93,14 @@ class CatalogFile:
 
 
 @dataclass(frozen=True)
+class DraftSuggestion:
+    """A small model of the same vocabulary, to draft for this one (speculative decoding)."""
+
+    name: str
+    repo_id: str
+
+
+@dataclass(frozen=True)
 class CatalogModel:
     id: str
     name: str
@@ -104,6 +116,7 @@ class CatalogModel:
     architecture: Architecture
     files: tuple[CatalogFile, ...]
     kind: str = CHAT  # one of KINDS
+    draft: DraftSuggestion | None = None
 
     @property
     def is_embedding(self) -> bool:
@@ -237,7 +250,16 @@ def _model(item: dict[str, Any]) -> CatalogModel:
             for entry in item["files"]
         ),
         kind=kind,
+        draft=_draft(item.get("draft")),
     )
+
+
+def _draft(value: Any) -> DraftSuggestion | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"draft must be an object with a name and a repo_id, not {value!r}")
+    return DraftSuggestion(name=str(value["name"]), repo_id=str(value["repo_id"]))
 
 
 def _kind(value: Any) -> str:

@@ -239,6 +239,13 @@ _STEP_9_KV_CACHE_TYPE = [
     "ALTER TABLE model_settings ADD COLUMN kv_cache_type TEXT",
 ]
 
+_STEP_10_SPECULATIVE = [
+    # Speculative decoding per model ("off", "lookup", "draft"; NULL: the default) and
+    # the draft model's key.
+    "ALTER TABLE model_settings ADD COLUMN speculative TEXT",
+    "ALTER TABLE model_settings ADD COLUMN draft_model TEXT",
+]
+
 MIGRATIONS: list[list[str]] = [
     _STEP_1_CONVERSATIONS_AND_MESSAGES,
     _STEP_2_FULL_TEXT_SEARCH,
@@ -249,6 +256,7 @@ MIGRATIONS: list[list[str]] = [
     _STEP_7_TOOL_CALLS,
     _STEP_8_ARENA_AND_THINK_LONGER,
     _STEP_9_KV_CACHE_TYPE,
+    _STEP_10_SPECULATIVE,
 ]
 """Step ``n`` (1-based) is ``MIGRATIONS[n - 1]``."""
 

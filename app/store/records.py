@@ -133,6 +133,10 @@ class ModelSettings:
     tool_choice: str | None = None
     # The KV cache's element type: "q8_0" or "q4_0" saves memory (None: f16).
     kv_cache_type: str | None = None
+    # Speculative decoding: "off", "lookup" or "draft" (None: the default), and the
+    # draft model's key (for "draft").
+    speculative: str | None = None
+    draft_model: str | None = None
 
 
 @dataclass

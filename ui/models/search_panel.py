@@ -28,6 +28,17 @@ EMBEDDING_TIP = (
     "Turns passages into vectors for searching your documents: once downloaded, choose"
     ' it with "Embedding model…" under Documents › Manage collections. It cannot chat.'
 )
+
+
+def draft_tip(name: str, repo_id: str) -> str:
+    """The tooltip of a catalog model that has a draft model to suggest."""
+    return (
+        f"Suggested draft model for speculative decoding: {name} ({repo_id}), a small model"
+        " with the same vocabulary that guesses tokens for this one, so replies come faster."
+        " Download both, then choose it under Speculative decoding in this model's settings."
+    )
+
+
 SORTS = (("Most downloaded", SearchSort.DOWNLOADS), ("Most liked", SearchSort.LIKES),
          ("Recently updated", SearchSort.RECENT))  # fmt: skip
 
@@ -75,9 +86,13 @@ class SearchPanel(QWidget):
         for model in models:
             gated = "  (licence to accept)" if model.gated else ""
             kind = f"  ·  {EMBEDDING_LABEL}" if model.is_embedding else ""
-            item = self._add_repo(model.repo_id, f"★ {model.name} — {model.repo_id}{gated}{kind}")
+            draft = f"  ·  draft: {model.draft.name}" if model.draft else ""
+            text = f"★ {model.name} — {model.repo_id}{gated}{kind}{draft}"
+            item = self._add_repo(model.repo_id, text)
             if model.is_embedding:
                 item.setToolTip(EMBEDDING_TIP)
+            elif model.draft:
+                item.setToolTip(draft_tip(model.draft.name, model.draft.repo_id))
 
     def show_results(self, query: str, results: list[RepoSummary]) -> None:
         self.results.clear()

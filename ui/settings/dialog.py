@@ -45,6 +45,7 @@ from ui.settings.kv_fields import (
     kv_memory_words,
     memory_label,
 )
+from ui.settings.speculative_fields import SpeculativeFields
 from ui.settings.tool_fields import ToolDefaults
 
 # Used as the context ceiling when the model file does not say what it was trained for.
@@ -118,9 +119,11 @@ class ModelSettingsDialog(QDialog):
         *,
         info: ModelInfo | None = None,
         tool_choices: Sequence[tuple[str, str]] = OWN_TOOLS,
+        draft_choices: Sequence[tuple[str, str]] = (),
     ) -> None:
         """``tool_choices``: (name, words) of the tools to offer as defaults (Hearth's own
-        and the MCP servers switched on)."""
+        and the MCP servers switched on); ``draft_choices``: (name, key) of the local
+        models to offer as a draft model."""
         super().__init__(parent)
         self._model_key = current.model_key
         self.setWindowTitle(f"Settings for {display_name}")
@@ -152,6 +155,7 @@ class ModelSettingsDialog(QDialog):
         self.context_spin.setSuffix(" tokens")
         self.gpu_layers_spin = GpuLayersSpinBox()
         self.kv_cache_box = KvCacheBox()
+        self.speculative = SpeculativeFields(draft_choices)
         self._info = info
 
         self.thinking_box = _choice_box([("Model default", None), ("On", True), ("Off", False)])
@@ -219,6 +223,8 @@ class ModelSettingsDialog(QDialog):
         _add_row(loading, "&Context length", self.context_spin, help_text.CONTEXT_LENGTH)
         _add_row(loading, "&GPU layers", self.gpu_layers_spin, help_text.GPU_LAYERS)
         _add_row(loading, "&KV cache type", self.kv_cache_box, KV_CACHE_TYPE)
+        for label, field, tooltip in self.speculative.rows():
+            _add_row(loading, label, field, tooltip)
         # The context as loaded, who chose it, and the cache's memory in the chosen type.
         self.context_note = memory_label()
         self.kv_memory_note = memory_label()
@@ -298,6 +304,7 @@ class ModelSettingsDialog(QDialog):
         self.gpu_layers_spin.set_layers(settings.gpu_layers)
         self.kv_cache_box.set_kv_type(settings.kv_cache_type)
         self._show_kv_memory()
+        self.speculative.set_values(settings.speculative, settings.draft_model)
         self.template_edit.setPlainText(settings.chat_template_override or "")
         _select(self.thinking_box, settings.thinking)
         _select(self.effort_box, settings.effort)
@@ -349,4 +356,6 @@ class ModelSettingsDialog(QDialog):
             tools=self.tool_defaults.tools(),
             tool_choice=self.tool_defaults.tool_choice(),
             kv_cache_type=self.kv_cache_box.kv_type(),
+            speculative=self.speculative.mode(),
+            draft_model=self.speculative.draft_model(),
         )

@@ -21,11 +21,13 @@ def edit_model_settings(
     *,
     info: ModelInfo | None = None,
     tool_choices: Sequence[tuple[str, str]] = OWN_TOOLS,
+    draft_choices: Sequence[tuple[str, str]] = (),
 ) -> ModelSettings | None:
     """Show the dialog (modal); on Save, store the settings and return them, else ``None``.
 
     ``info`` (the loaded model) lets the dialog say what its template cannot do;
-    ``tool_choices`` are the tools it offers as the model's defaults.
+    ``tool_choices`` are the tools it offers as the model's defaults, ``draft_choices``
+    the local models it offers as a draft model.
     """
     dialog = ModelSettingsDialog(
         store.get(model_key),
@@ -34,6 +36,7 @@ def edit_model_settings(
         parent,
         info=info,
         tool_choices=tool_choices,
+        draft_choices=draft_choices,
     )
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -25,6 +25,8 @@ _CUSTOM = ModelSettings(
     tools="calculator,python,files",
     tool_choice="required",
     kv_cache_type="q8_0",
+    speculative="draft",
+    draft_model="bartowski/Qwen2.5-0.5B-Instruct-GGUF/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf",
 )
 
 
