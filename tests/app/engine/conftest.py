@@ -19,3 +19,10 @@ def engine() -> Iterator[Engine]:
 @pytest.fixture
 def starter_request(starter_model: Path) -> LoadRequest:
     return LoadRequest(model_path=str(starter_model), n_ctx=2048)
+
+
+@pytest.fixture
+def loaded(engine: Engine, starter_request: LoadRequest) -> Engine:
+    """An engine with the starter model loaded."""
+    engine.load(starter_request)
+    return engine

@@ -18,7 +18,7 @@ import pytest
 
 from app.engine.engine import Engine
 from app.engine.lazy_tools import LazyToolGrammars
-from app.engine.protocol import TOOL_CHOICE, LoadRequest, SamplingParams
+from app.engine.protocol import TOOL_CHOICE, SamplingParams
 from app.engine.reply_parser import ReplyParser
 from app.engine.sampler_chain import SamplerChain
 from app.engine.token_loop import TokenLoop
@@ -104,12 +104,6 @@ def test_a_call_once_opened_is_valid_json_matching_the_schema(llm: Any, seed: in
         assert call.ok, (call.error, text)
         assert call.name in by_name
         assert argument_problem(by_name[call.name].parameters, call.arguments or {}) is None
-
-
-@pytest.fixture
-def loaded(engine: Engine, starter_request: LoadRequest) -> Engine:
-    engine.load(starter_request)
-    return engine
 
 
 def test_a_reply_that_opens_no_call_is_unchanged(loaded: Engine):

@@ -9,8 +9,9 @@ from dataclasses import replace
 import pytest
 
 from app.engine.engine import Engine
-from app.engine.protocol import LoadRequest, SamplingParams
+from app.engine.protocol import SamplingParams
 from app.engine.stop_strings import StopStringFilter
+from tests.app.engine.test_token_loop import COUNT, GREEDY
 
 REPLY = "Hello </en and </end> more ## text STOP after, then 7 and 8 🦊 é"
 STOP_SETS = [("</end>",), ("STOP", "##"), ("7",), ("é",), ("🦊 é",), ("nothing",), ()]
@@ -53,16 +54,6 @@ def test_gathered_text_stops_at_the_same_piece_and_shows_the_same(stops: tuple[s
         pieces = _pieces(REPLY, size)
         for every in (1, 2, 4, 7, 1000):
             assert _gathered(stops, pieces, every) == _fed_one_by_one(stops, pieces)
-
-
-@pytest.fixture
-def loaded(engine: Engine, starter_request: LoadRequest) -> Engine:
-    engine.load(starter_request)
-    return engine
-
-
-COUNT = [{"role": "user", "content": "Write the numbers from 1 to 30 in words, one per line."}]
-GREEDY = SamplingParams(temperature=0.0, max_tokens=120, repeat_penalty=1.0)
 
 
 def test_a_stop_string_ends_the_reply_on_the_token_that_completes_it(loaded: Engine):

@@ -15,7 +15,7 @@ import pytest
 
 from app.engine.detokenizer import PieceCache, TextDecoder
 from app.engine.engine import Engine
-from app.engine.protocol import LoadRequest, SamplingParams
+from app.engine.protocol import SamplingParams
 from app.engine.sampler_chain import SamplerChain
 from app.engine.token_loop import TokenLoop
 
@@ -110,12 +110,6 @@ def _cut_character(piece: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
-
-
-@pytest.fixture
-def loaded(engine: Engine, starter_request: LoadRequest) -> Engine:
-    engine.load(starter_request)
-    return engine
 
 
 COUNT = [{"role": "user", "content": "Write the numbers from 1 to 30 in words, one per line."}]

@@ -4,28 +4,17 @@ chosen from the local models, saved and read back; the draft box is asked for on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from app.engine.speculative import DEFAULT_MODE, MODE_TITLES
-from app.store import Database, ModelSettings, ModelSettingsStore
+from app.store import ModelSettings, ModelSettingsStore
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "bartowski/Qwen2.5-72B-Instruct-GGUF/Qwen2.5-72B-Instruct-Q4_K_M.gguf"
 DRAFT_KEY = "Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf"
 CHOICES = [("Qwen2.5 0.5B Instruct", DRAFT_KEY), ("SmolLM2 135M", "SmolLM2-135M.gguf")]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ModelSettingsStore]:
-    db = Database.open(tmp_path / "data" / "hearth.sqlite3")
-    yield ModelSettingsStore(db)
-    db.close()
 
 
 def _open(qtbot: QtBot, settings: ModelSettings) -> ModelSettingsDialog:
