@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from ui.settings import ModelSettingsDialog
 
@@ -26,3 +27,11 @@ def when_settings_dialog_opens(interact: Callable[[ModelSettingsDialog], None]) 
             QTimer.singleShot(20, lambda: attempt(tries_left - 1))
 
     QTimer.singleShot(0, lambda: attempt(250))
+
+
+def shown(qtbot: QtBot, dialog: ModelSettingsDialog) -> ModelSettingsDialog:
+    """The dialog shown (not modal) for a test to act in; closed with the test."""
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog

@@ -190,7 +190,8 @@ class McpServersDialog(QDialog):
                 self._set_state(item, "Off" if server.disabled else "Starting…")
         finally:
             self._filling = False
-        if not servers:
+        if not servers and not self.message_label.text():
+            # Never over what the user was just told (a paste that failed while this read).
             self.message_label.setText("No MCP servers yet: paste a configuration below.")
         for server in servers:
             if not server.disabled:

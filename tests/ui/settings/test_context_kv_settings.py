@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from app.engine.protocol import ModelInfo
 from app.hardware.units import GIB
 from app.store import ModelSettings, ModelSettingsStore
+from tests.support.settings_dialog import shown
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"
@@ -34,11 +35,7 @@ def _info(**fields: object) -> ModelInfo:
 
 
 def _open(qtbot: QtBot, settings: ModelSettings, info: ModelInfo) -> ModelSettingsDialog:
-    dialog = ModelSettingsDialog(settings, "Llama 3.1 8B", info.n_ctx_train, info=info)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
+    return shown(qtbot, ModelSettingsDialog(settings, "Llama 3.1 8B", info.n_ctx_train, info=info))
 
 
 def _choose(qtbot: QtBot, box: QComboBox, text: str) -> None:

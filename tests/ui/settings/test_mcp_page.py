@@ -57,6 +57,7 @@ def document(path: Path) -> dict[str, Any]:
 def paste_and_add(qtbot, page: McpServersDialog, text: str) -> None:
     page.paste_edit.setFocus()
     page.paste_edit.setPlainText(text)  # pasted, as from the clipboard
+    qtbot.waitUntil(page.add_button.isEnabled)  # greyed while the last one is saved
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
 
 

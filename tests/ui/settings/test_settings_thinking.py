@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.protocol import ModelInfo
 from app.store import ModelSettings, ModelSettingsStore
+from tests.support.settings_dialog import shown
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "gemma-2-2b-it-Q4_K_M.gguf"
@@ -35,11 +36,7 @@ def _info(**fields: object) -> ModelInfo:
 
 
 def _open(qtbot: QtBot, settings: ModelSettings, info: ModelInfo | None) -> ModelSettingsDialog:
-    dialog = ModelSettingsDialog(settings, "Gemma 2 2B", 8192, info=info)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
+    return shown(qtbot, ModelSettingsDialog(settings, "Gemma 2 2B", 8192, info=info))
 
 
 def _choose(qtbot: QtBot, box: QComboBox, text: str) -> None:

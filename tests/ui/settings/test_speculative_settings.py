@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.speculative import DEFAULT_MODE, MODE_TITLES
 from app.store import ModelSettings, ModelSettingsStore
+from tests.support.settings_dialog import shown
 from ui.settings import ModelSettingsDialog
 
 MODEL_KEY = "bartowski/Qwen2.5-72B-Instruct-GGUF/Qwen2.5-72B-Instruct-Q4_K_M.gguf"
@@ -18,11 +19,7 @@ CHOICES = [("Qwen2.5 0.5B Instruct", DRAFT_KEY), ("SmolLM2 135M", "SmolLM2-135M.
 
 
 def _open(qtbot: QtBot, settings: ModelSettings) -> ModelSettingsDialog:
-    dialog = ModelSettingsDialog(settings, "Qwen2.5 72B", 32_768, draft_choices=CHOICES)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
+    return shown(qtbot, ModelSettingsDialog(settings, "Qwen2.5 72B", 32_768, draft_choices=CHOICES))
 
 
 def _choose(qtbot: QtBot, box: QComboBox, text: str) -> None:
