@@ -25,6 +25,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_BINARY = Path.home() / ".cache" / "hearth" / "llama-bench" / "build" / "bin" / "llama-bench"
 
@@ -55,7 +56,7 @@ class ReferenceTest:
     tokens_per_s: float
 
 
-def run_llama_bench(
+def llama_bench_rows(
     binary: Path,
     model: str,
     settings: ReferenceSettings,
@@ -65,8 +66,9 @@ def run_llama_bench(
     depth: int = 0,
     repetitions: int = 1,
     warmup: bool = True,
-) -> tuple[ReferenceTest, float]:
-    """One llama-bench test, and the process's wall time in seconds."""
+) -> tuple[list[dict[str, Any]], float]:
+    """llama-bench's JSON rows for one run (``pp`` before ``tg``), and the process's wall
+    time in seconds."""
     command = [
         str(binary),
         "-m",
@@ -98,9 +100,34 @@ def run_llama_bench(
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"llama-bench failed ({result.returncode}): {tail}")
-    row = json.loads(result.stdout)[0]
+    return list(json.loads(result.stdout)), wall
+
+
+def run_llama_bench(
+    binary: Path,
+    model: str,
+    settings: ReferenceSettings,
+    *,
+    prompt: int,
+    generated: int,
+    depth: int = 0,
+    repetitions: int = 1,
+    warmup: bool = True,
+) -> tuple[ReferenceTest, float]:
+    """One llama-bench test, and the process's wall time in seconds."""
+    rows, wall = llama_bench_rows(
+        binary,
+        model,
+        settings,
+        prompt=prompt,
+        generated=generated,
+        depth=depth,
+        repetitions=repetitions,
+        warmup=warmup,
+    )
+    row = rows[0]
     test = ReferenceTest(
         prompt=int(row["n_prompt"]),
         generated=int(row["n_gen"]),

@@ -13,13 +13,13 @@ process start, model load and context creation.
 
 from __future__ import annotations
 
-import json
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_BINARY = Path.home() / ".cache" / "hearth" / "llama-bench" / "build" / "bin" / "llama-bench"
+from app.bench_reference import DEFAULT_BINARY, ReferenceSettings, llama_bench_rows
+
+__all__ = ["DEFAULT_BINARY", "BenchSettings", "BenchTest", "load_seconds", "run_bench", "version"]
 
 
 @dataclass(frozen=True)
@@ -43,35 +43,6 @@ class BenchTest:
     stddev_tokens_per_s: float
 
 
-def _command(
-    binary: Path, model: Path, settings: BenchSettings, prompt: int, gen: int, depth: int
-) -> list[str]:
-    ngl = 99 if settings.n_gpu_layers < 0 else settings.n_gpu_layers
-    return [
-        str(binary),
-        "-m",
-        str(model),
-        "-t",
-        str(settings.threads),
-        "-ngl",
-        str(ngl),
-        "-fa",
-        "1" if settings.flash_attn else "0",
-        "-b",
-        str(settings.batch),
-        "-ub",
-        str(settings.batch),
-        "-p",
-        str(prompt),
-        "-n",
-        str(gen),
-        "-d",
-        str(depth),
-        "-o",
-        "json",
-    ]
-
-
 def run_bench(
     binary: Path,
     model: Path,
@@ -84,16 +55,21 @@ def run_bench(
     warmup: bool = True,
 ) -> tuple[list[BenchTest], float]:
     """The tests llama-bench ran (``pp`` then ``tg``), and the process's wall time in s."""
-    command = _command(binary, model, settings, prompt, gen, depth)
-    command += ["-r", str(repetitions or settings.repetitions)]
-    if not warmup:
-        command.append("--no-warmup")
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
-        raise RuntimeError(f"llama-bench failed ({result.returncode}): {tail}")
+    rows, wall = llama_bench_rows(
+        binary,
+        str(model),
+        ReferenceSettings(
+            threads=settings.threads,
+            batch=settings.batch,
+            n_gpu_layers=settings.n_gpu_layers,
+            flash_attn=settings.flash_attn,
+        ),
+        prompt=prompt,
+        generated=gen,
+        depth=depth,
+        repetitions=repetitions or settings.repetitions,
+        warmup=warmup,
+    )
     tests = [
         BenchTest(
             n_prompt=int(row["n_prompt"]),
@@ -103,7 +79,7 @@ def run_bench(
             tokens_per_s=float(row["avg_ts"]),
             stddev_tokens_per_s=float(row["stddev_ts"]),
         )
-        for row in json.loads(result.stdout)
+        for row in rows
     ]
     return tests, wall
 
