@@ -261,6 +261,9 @@ class MainWindow(QMainWindow):
             return
         if changed:
             self.sidebar.refresh()
+        if self.chat.foreign.due_for_lease_check():
+            # A file lock per writer and a write: never on the GUI thread.
+            self._tasks.run(self.hearth.conversations.mark_interrupted)
         self.chat.poll_foreign()
 
     # Models ------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ second at a time. A chat opened while such a reply is streaming was shown as the
 database held it at that moment, and stayed that way: an empty reply that never ended.
 This follows those replies: each poll reads them again (by id, a few rows), and says
 which changed, so the view shows them grow and end. A writer that died mid-reply leaves
-its reply "streaming" with no change; after ``STALE_S`` without one, the store's own
-start-up repair is run, which marks it interrupted only if its writer's lease is gone.
+its reply "streaming" with no change; after ``STALE_S`` without one,
+:meth:`due_for_lease_check` says so, and the window runs the store's own start-up repair
+off the GUI thread (it marks a reply interrupted only if its writer's lease is gone).
 """
 
 from __future__ import annotations
@@ -60,15 +61,21 @@ class ForeignReplies:
         """This window's own reply after all (it had begun before the chat was shown)."""
         self._followed.pop(message_id, None)
 
+    def due_for_lease_check(self) -> bool:
+        """Whether a followed reply has not changed for ``STALE_S`` (its writer may have
+        died); then not again for another ``STALE_S``."""
+        now = self._clock()
+        if not any(now - followed.changed_at >= STALE_S for followed in self._followed.values()):
+            return False
+        for followed in self._followed.values():
+            followed.changed_at = max(followed.changed_at, now)
+        return True
+
     def poll(self) -> list[Message]:
         """The followed replies whose stored state changed since the last poll; those
         that ended (or were deleted) are followed no more."""
         changed: list[Message] = []
         now = self._clock()
-        if any(now - followed.changed_at >= STALE_S for followed in self._followed.values()):
-            self._conversations.mark_interrupted()  # never touches a live writer's reply
-            for followed in self._followed.values():
-                followed.changed_at = max(followed.changed_at, now)
         for message_id, followed in list(self._followed.items()):
             try:
                 message = self._conversations.get_message(message_id)
