@@ -488,6 +488,9 @@ class MainWindow(QMainWindow):
         self.welcome.start_chat_requested.connect(self._start_chatting)
         self.welcome.download_requested.connect(self.open_models_at)
         self.chat.conversations_changed.connect(self.welcome.hide)
+        # A chat opened from the list (the command line's, written beside the window).
+        self.sidebar.conversation_selected.connect(self.welcome.hide)
+        self.sidebar.search_hit_activated.connect(self.welcome.hide)
 
         def suggest() -> tuple[list[Suggestion], str]:
             machine = self.hearth.machine()

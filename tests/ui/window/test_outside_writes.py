@@ -66,6 +66,7 @@ def _open_mid_reply(qtbot, window, database: Path):  # type: ignore[no-untyped-d
     )
     click_row(qtbot, view, row_of_title(view, PROMPT[:60]))
     qtbot.waitUntil(lambda: len(window.chat_view.widgets) == 2)
+    assert not window.welcome.isVisible()  # the chat opened takes the first-run welcome's place
     return window.chat_view.widgets[1]
 
 
