@@ -16,7 +16,7 @@ from app.chat.service import ChatService
 from app.engine.engine import Engine
 from app.engine.errors import ModelLoadError
 from app.engine.protocol import LoadRequest
-from app.engine.speculative import mode_or_default
+from app.engine.speculative import flash_attention_for, mode_or_default
 from app.hardware import MachineInfo, detect_machine
 from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
 from app.hardware.offload import OffloadPlan
@@ -168,8 +168,15 @@ class Hearth:
         kv_type = settings.kv_cache_type or "f16"
         context = choose_context(shape, self.machine(), settings.context_length, kv_type=kv_type)
         n_ctx = context.n_ctx
+        speculative = mode_or_default(settings.speculative)
         plan, end_previous_first = self._plan(
-            shape, n_ctx, choice, settings.gpu_layers, model, kv_type
+            shape,
+            n_ctx,
+            choice,
+            settings.gpu_layers,
+            model,
+            kv_type,
+            flash_attention_for(speculative),
         )
         arguments = plan.llama_kwargs()
         return LoadRequest(
@@ -181,7 +188,7 @@ class Hearth:
             chat_template_override=settings.chat_template_override,
             offload_reason=plan.reason,
             end_previous_first=end_previous_first,
-            speculative=mode_or_default(settings.speculative),
+            speculative=speculative,
             draft_model_path=self._draft_path(settings.draft_model),
         )
 
@@ -206,6 +213,7 @@ class Hearth:
         gpu_layers: int | None,
         model: LocalModel,
         kv_type: str = "f16",
+        flash_attn: bool | None = None,
     ) -> tuple[OffloadPlan, bool]:
         """The load plan on memory read now, and whether the loaded model must end first."""
 
@@ -218,6 +226,7 @@ class Hearth:
                 override=gpu_layers,
                 kv_type=kv_type,
                 model_path=str(model.path),
+                flash_attn=flash_attn,
             )
 
         machine = self.machine()

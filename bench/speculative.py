@@ -9,9 +9,9 @@ so the machine's drift falls on both; the table gives the median generation tok/
 each, their ratio, the same from the reply's CPU time (steadier on a busy machine: with
 one thread llama.cpp computes on the caller's thread), and the share of draft tokens
 the model kept. Rows: drafting at every step ("lookup", "draft"), and with the draft
-gate that pauses drafting while it measures slower ("-gated", what Hearth runs). The
-replies are compared too (see the note in app/engine/token_loop.py
-on when they can differ).
+gate that pauses drafting while it measures slower ("-gated", what Hearth runs). Both
+sides load with flash attention, as Hearth loads a model with speculation on (see
+app/engine/exact_drafts.py), and the replies are compared too.
 
     nice -n 19 .venv/bin/python bench/speculative.py [--pairs 6] [--threads 1] [--json OUT]
         [--model PATH] [--gpu-layers -1] [--no-draft]
@@ -137,7 +137,11 @@ def main() -> None:
     if model is None:
         raise SystemExit("no model: pass --model (the starter package is not installed)")
     base = LoadRequest(
-        model_path=str(model), n_ctx=2048, n_threads=args.threads, n_gpu_layers=args.gpu_layers
+        model_path=str(model),
+        n_ctx=2048,
+        n_threads=args.threads,
+        n_gpu_layers=args.gpu_layers,
+        flash_attn=True,
     )
     results: dict[str, Any] = {
         "model": Path(model).name,
@@ -160,6 +164,8 @@ def main() -> None:
             on = Host(request, gated=gated)
             if on.info.speculative != request.speculative:
                 raise SystemExit(f"{name}: not in effect ({on.info.speculative_note})")
+            if on.info.speculative_note:  # batches round otherwise: greedy replies go plain
+                print(f"{name}: {on.info.speculative_note}", file=sys.stderr)
             results[name] = compare(off, on, args.pairs, args.tokens)
     print(
         f"{'mode':<13} {'off tok/s':>9} {'on tok/s':>9} {'speedup':>8}"

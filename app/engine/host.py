@@ -27,6 +27,7 @@ from app.engine.builtin_templates import builtin_template
 from app.engine.chat_template import ChatTemplate, ChatTemplateError, TemplateRefused
 from app.engine.context_budget import BudgetResult, ContextOverflowError, fit_to_context
 from app.engine.detokenizer import PieceCache, TextDecoder
+from app.engine.exact_drafts import batch_matches_single_tokens
 from app.engine.families import (
     FAMILY_MARKERS,
     Family,
@@ -53,6 +54,7 @@ from app.engine.protocol import (
     LoadRequest,
     ModelInfo,
     PromptReady,
+    SamplingParams,
     Shutdown,
     TextChunk,
     TextKind,
@@ -60,7 +62,7 @@ from app.engine.protocol import (
 )
 from app.engine.reply_parser import Piece, ReplyParser, VerbatimParser
 from app.engine.sampler_chain import GrammarError, SamplerChain, check_grammar
-from app.engine.speculative import build_drafter
+from app.engine.speculative import INEXACT_NOTE, build_drafter
 from app.engine.stop_strings import StopStringFilter
 from app.engine.token_loop import TokenLoop, tokenize
 from app.engine.tool_calls import CALL_TOKENS, TOOL_OUTPUT_MARKERS
@@ -166,11 +168,19 @@ class ModelHost:
     """One loaded model with its KV cache, kept between turns."""
 
     def __init__(
-        self, llm: Any, prompts: PromptBuilder, info: ModelInfo, drafter: Any = None
+        self,
+        llm: Any,
+        prompts: PromptBuilder,
+        info: ModelInfo,
+        drafter: Any = None,
+        exact_drafts: bool = True,
     ) -> None:
         self.llm = llm
-        # Speculative decoding's drafter (app.engine.speculative), or None.
+        # Speculative decoding's drafter (app.engine.speculative), or None; used at
+        # temperature 0 only where a batch's logits are exactly each token's own
+        # (app.engine.exact_drafts), so drafts never change a greedy reply.
         self.drafter = drafter
+        self.exact_drafts = exact_drafts
         self.prompts = prompts
         self.info = info
         self._vocab = _vocab(llm)
@@ -216,6 +226,9 @@ class ModelHost:
                 llama_cpp, replace(request, model_path=path), lambda _f: None
             ),
         )
+        exact_drafts = drafter is None or batch_matches_single_tokens(llm)
+        if not exact_drafts:
+            speculative_note = INEXACT_NOTE
         info = ModelInfo(
             model_path=request.model_path,
             name=header.name,
@@ -238,7 +251,13 @@ class ModelHost:
             speculative=speculative,
             speculative_note=speculative_note,
         )
-        return cls(llm, prompts, info, drafter)
+        return cls(llm, prompts, info, drafter, exact_drafts)
+
+    def _drafter_for(self, sampling: SamplingParams) -> Any:
+        """The drafter for a reply: none for a greedy one where drafts could change it."""
+        if sampling.temperature == 0.0 and not self.exact_drafts:
+            return None
+        return self.drafter
 
     def _render(
         self, messages: Sequence[dict[str, Any]], options: dict[str, Any], *, forced: bool = False
@@ -369,9 +388,10 @@ class ModelHost:
             if not loop.evaluate_prompt(tokens, cancelled):
                 finish = "cancelled"
             else:
-                if hasattr(self.drafter, "cancelled"):
-                    self.drafter.cancelled = cancelled  # a draft model's prompt stops too
-                replies = loop.tokens(chain.pointer, self.drafter)
+                drafter = self._drafter_for(sampling)
+                if hasattr(drafter, "cancelled"):
+                    drafter.cancelled = cancelled  # a draft model's prompt stops too
+                replies = loop.tokens(chain.pointer, drafter)
                 for token in replies:
                     if first_token_at is None:
                         first_token_at = time.perf_counter()

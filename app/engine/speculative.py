@@ -27,6 +27,24 @@ MODE_TITLES = {OFF: "Off", LOOKUP: "Prompt lookup", DRAFT: "Draft model"}
 DEFAULT_MODE = OFF
 
 
+# Said when the loaded model rounds a batch otherwise than one token
+# (app.engine.exact_drafts): greedy replies then go without drafts.
+INEXACT_NOTE = (
+    "This model computes a batch of tokens with other kernels than one token on this"
+    " machine, and rounds slightly differently: replies at temperature 0 are made"
+    " without drafts, so that drafts never change them."
+)
+
+
+def flash_attention_for(mode: str) -> bool | None:
+    """Flash attention when drafts are checked (True), else the plan's own choice (None).
+
+    On the CPU, attention through matrix products rounds a batch of tokens differently
+    from one token, so a draft could change a greedy reply; flash attention does not.
+    """
+    return True if mode in (LOOKUP, DRAFT) else None
+
+
 def mode_or_default(mode: str | None) -> str:
     """A saved mode, or the default for a model that has none (or an unknown one)."""
     return mode if mode in MODES else DEFAULT_MODE

@@ -15,12 +15,12 @@ position, samples with the same chain at each position in order, keeps the draft
 they equal what was sampled and the first sample that differs, and removes the rest
 from the cache. Sampling is the same calls in the same order as without a draft, so the
 reply is the same token for token (at temperature 0, and with a seed) wherever llama.cpp
-gives a position the same logits in a batch as alone. It does not always: on the CPU a
-batch of two or more tokens goes through other matrix kernels (llamafile's) than one
-token, which round differently, so where the model's two best tokens are closer than
-that rounding (a near tie) a reply can take the other one, as llama.cpp's own
-speculative decoding does. A ``DraftGate`` times the steps and pauses drafting while
-steps with a draft cost more per token than steps without (a small model on a CPU).
+gives a position the same logits in a batch as alone. Not every load does (on the CPU,
+attention without flash attention and repacked weights go through other kernels for a
+batch, which round differently); the host checks at load (``app.engine.exact_drafts``)
+and makes greedy replies without drafts where it does not hold. A ``DraftGate`` times
+the steps and pauses drafting while steps with a draft cost more per token than steps
+without (a small model on a CPU).
 """
 
 from __future__ import annotations

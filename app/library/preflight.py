@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import Enum
+from functools import partial
 
 from app.engine.errors import EngineError
 from app.hardware.machine import MachineInfo
@@ -69,20 +70,22 @@ def preflight(
     override: int | None = None,
     kv_type: str = "f16",
     model_path: str = "",
+    flash_attn: bool | None = None,
 ) -> OffloadPlan:
     """The plan to load ``shape``; raises :class:`ModelDoesNotFit` rather than overcommit.
 
     ``choice=None`` only plans (for reports such as ``hearth system``) and never
     refuses. ``override`` is the GPU layers saved for the model, used unless the
-    user chose ``CPU`` or ``PARTLY_GPU``.
+    user chose ``CPU`` or ``PARTLY_GPU``. ``flash_attn``: None leaves it to the plan.
     """
+    plan_for = partial(plan_offload, shape, machine, n_ctx, kv_type=kv_type, flash_attn=flash_attn)
     if choice is LoadChoice.CPU:
-        return _chosen(plan_offload(shape, machine, n_ctx, override=0, kv_type=kv_type))
+        return _chosen(plan_for(override=0))
     if choice is LoadChoice.PARTLY_GPU:
         if machine.best_gpu() is None:
             raise ValueError("this machine has no GPU the engine can use: choose the CPU")
-        return _chosen(plan_offload(shape, machine, n_ctx, override=None, kv_type=kv_type))
-    plan = plan_offload(shape, machine, n_ctx, override=override, kv_type=kv_type)
+        return _chosen(plan_for(override=None))
+    plan = plan_for(override=override)
     if choice is LoadChoice.CHECK and plan.estimate.verdict is FitVerdict.DOES_NOT_FIT:
         raise ModelDoesNotFit(model_path, plan.estimate, ways_to_force(machine))
     return plan

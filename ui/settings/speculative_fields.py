@@ -18,8 +18,10 @@ SPECULATIVE = (
     " step, so replies come faster where the guesses are right; the reply is the same."
     " Prompt lookup guesses from the conversation itself and pays when the answer repeats"
     " the prompt (editing, summarising, rewriting code). A draft model is a small model of"
-    " the same family (the same vocabulary) that guesses for this one. Changing it reloads"
-    " the model."
+    " the same family (the same vocabulary) that guesses for this one. With either, the"
+    " model loads with flash attention, so that a batch of guesses is computed exactly as"
+    " each token alone; where this machine still rounds a batch differently, replies at"
+    " temperature 0 are made without guesses. Changing it reloads the model."
 )
 DRAFT_MODEL = (
     "A small model sharing this model's vocabulary, for example Llama 3.2 1B for a Llama"
