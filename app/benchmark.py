@@ -84,6 +84,17 @@ class FirstToken:
     # library (0 when not measured).
     hearth_cpu_ms: float = 0.0
     bare_cpu_ms: float = 0.0
+    # Of hearth_ms, the time inside llama_decode for the prompt and in the first sample,
+    # measured in the host: the rest is Hearth's own work (0 when not measured).
+    decode_ms: float = 0.0
+    sample_ms: float = 0.0
+
+    @property
+    def outside_decode_ms(self) -> float:
+        """What the caller waited beyond the model's own work: request, template,
+        tokenizing, batching, the answer's way back. A bare decode has none of it, and
+        unlike the difference of two totals it is not lost in their noise."""
+        return self.hearth_ms - self.decode_ms - self.sample_ms if self.decode_ms else 0.0
 
     @property
     def overhead_ms(self) -> float:
@@ -186,9 +197,19 @@ class BenchResult:
                     bare_ms=statistics.median(r.bare_ms for r in runs),
                     hearth_cpu_ms=statistics.median(r.hearth_cpu_ms for r in runs),
                     bare_cpu_ms=statistics.median(r.bare_cpu_ms for r in runs),
+                    decode_ms=statistics.median(r.decode_ms for r in runs),
+                    sample_ms=statistics.median(r.sample_ms for r in runs),
                 )
             )
         return medians
+
+    def first_token_outside_decode(self, index: int) -> list[float]:
+        """One prompt size's time outside llama_decode and sampling in each pair."""
+        return [
+            p.first_tokens[index].outside_decode_ms
+            for p in self.pairs
+            if len(p.first_tokens) > index and p.first_tokens[index].decode_ms
+        ]
 
     def first_token_overheads(self, index: int) -> list[float]:
         """One prompt size's overhead in each pair (each pair's own difference)."""
@@ -257,6 +278,10 @@ class BenchResult:
                     "cpu_overhead_ms": _rounded_median(self.first_token_cpu_overheads(index)),
                     "cpu_overhead_ms_per_pair": [
                         round(ms, 2) for ms in self.first_token_cpu_overheads(index)
+                    ],
+                    "outside_decode_ms": _rounded_median(self.first_token_outside_decode(index)),
+                    "outside_decode_ms_per_pair": [
+                        round(ms, 2) for ms in self.first_token_outside_decode(index)
                     ],
                 }
                 for index, first in enumerate(self.first_tokens())
@@ -443,7 +468,14 @@ def _first_token(engine: Engine, target: int, sizes: dict[int, int], tag: str) -
     waited = (time.perf_counter() - started) * 1000
     cpu_after = _process_cpu_seconds(pid)
     cpu_ms = (cpu_after - cpu_before) * 1000 if cpu_before and cpu_after else 0.0
-    return FirstToken(stats.prompt_tokens, stats.prompt_eval_tokens, waited, hearth_cpu_ms=cpu_ms)
+    return FirstToken(
+        stats.prompt_tokens,
+        stats.prompt_eval_tokens,
+        waited,
+        hearth_cpu_ms=cpu_ms,
+        decode_ms=stats.prompt_decode_ms,
+        sample_ms=stats.sample_ms_per_token,
+    )
 
 
 def _process_cpu_seconds(pid: int | None) -> float:

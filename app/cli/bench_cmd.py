@@ -99,5 +99,13 @@ def print_result(result: BenchResult) -> None:
         per_pair = result.llama_bench_ratio_per_pair or result.generation_ratio_per_pair
         shown = ", ".join(f"{ratio:.3f}" for ratio in per_pair)
         print(f"Generation ratio of each back-to-back pair: {shown} (the median is shown)")
+    for index, first in enumerate(result.first_tokens()):
+        outside = result.first_token_outside_decode(index)
+        if outside:
+            shown = ", ".join(f"{ms:.1f}" for ms in outside)
+            print(
+                f"First token, {first.prompt_tokens} tokens: {statistics.median(outside):.1f} ms"
+                f" outside llama_decode and the first sample (pairs: {shown})"
+            )
     for note in result.notes:
         print(note)

@@ -461,6 +461,7 @@ class ModelHost:
                     ),
                     draft_tokens=timings.drafted,
                     accepted_tokens=timings.accepted,
+                    prompt_decode_ms=loop.prompt_decode_s * 1000,
                 ),
             )
         )

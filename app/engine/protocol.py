@@ -146,6 +146,9 @@ class GenerationStats:
     # Speculative decoding: draft tokens proposed, and how many the model kept.
     draft_tokens: int = 0
     accepted_tokens: int = 0
+    # Milliseconds the prompt's evaluation spent inside llama_decode (the rest of ttft_ms
+    # is the host's own work and the first sample).
+    prompt_decode_ms: float = 0.0
 
 
 # Host -> caller events.

@@ -90,6 +90,8 @@ class TokenLoop:
         self._ahead = 0
         self.gate = DraftGate() if gated else None
         self.timings = LoopTimings()
+        # Seconds the last prompt's evaluation spent inside llama_decode.
+        self.prompt_decode_s = 0.0
 
     @property
     def n_tokens(self) -> int:
@@ -121,6 +123,8 @@ class TokenLoop:
             llama.llama_memory_clear(self._memory, True)  # a recurrent model: start over
             keep = 0
         llm.n_tokens = keep
+        self.prompt_decode_s = 0.0
+        clock = time.perf_counter
         callback = llama.ggml_abort_callback(lambda _data: bool(cancelled()))
         llama.llama_set_abort_callback(self._ctx, callback, None)
         try:
@@ -128,7 +132,10 @@ class TokenLoop:
             for start, end in prompt_chunks(keep, len(tokens), self._n_batch, n_ubatch):
                 chunk = tokens[start:end]
                 array = (llama.llama_token * len(chunk))(*chunk)
-                code = llama.llama_decode(self._ctx, _token_batch(llama, array, len(chunk)))
+                batch = _token_batch(llama, array, len(chunk))
+                before = clock()
+                code = llama.llama_decode(self._ctx, batch)
+                self.prompt_decode_s += clock() - before
                 if code != 0:
                     if cancelled():
                         # An aborted batch may leave some of its entries behind: drop them.

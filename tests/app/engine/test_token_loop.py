@@ -159,3 +159,5 @@ def test_the_stats_split_each_tokens_time(loaded: Engine):
     per_token = 1000 / stats.tokens_per_s
     parts = stats.decode_ms_per_token + stats.sample_ms_per_token + stats.other_ms_per_token
     assert parts == pytest.approx(per_token, rel=0.25)
+    # The first token's wait is mostly the prompt's evaluation inside llama_decode.
+    assert 0 < stats.prompt_decode_ms < stats.ttft_ms
