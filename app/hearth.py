@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,12 +16,18 @@ from app.chat.service import ChatService
 from app.engine.engine import Engine
 from app.engine.errors import ModelLoadError
 from app.engine.protocol import LoadRequest
-from app.engine.speculative import flash_attention_for, mode_or_default
+from app.engine.speculative import DRAFT, flash_attention_for, mode_or_default
 from app.hardware import MachineInfo, detect_machine
-from app.hardware.memory_now import MemoryReader, process_memory, refresh_memory
+from app.hardware.memory_now import (
+    MemoryReader,
+    process_memory,
+    refresh_memory,
+    with_reserved,
+)
 from app.hardware.offload import OffloadPlan
+from app.hardware.units import format_gb
 from app.library.context_choice import choose_context
-from app.library.fit import ModelShape
+from app.library.fit import ModelShape, place
 from app.library.gguf_header import GGUFError, GGUFHeader, read_gguf_header
 from app.library.imports import ImportRegistry
 from app.library.local_models import (
@@ -169,6 +175,8 @@ class Hearth:
         context = choose_context(shape, self.machine(), settings.context_length, kv_type=kv_type)
         n_ctx = context.n_ctx
         speculative = mode_or_default(settings.speculative)
+        draft_path = self._draft_path(settings.draft_model)
+        draft_bytes = _draft_bytes(draft_path, n_ctx, kv_type) if speculative == DRAFT else 0
         plan, end_previous_first = self._plan(
             shape,
             n_ctx,
@@ -177,6 +185,7 @@ class Hearth:
             model,
             kv_type,
             flash_attention_for(speculative),
+            draft_bytes,
         )
         arguments = plan.llama_kwargs()
         return LoadRequest(
@@ -189,7 +198,7 @@ class Hearth:
             offload_reason=plan.reason,
             end_previous_first=end_previous_first,
             speculative=speculative,
-            draft_model_path=self._draft_path(settings.draft_model),
+            draft_model_path=draft_path,
         )
 
     def _draft_path(self, key: str | None) -> str | None:
@@ -214,13 +223,18 @@ class Hearth:
         model: LocalModel,
         kv_type: str = "f16",
         flash_attn: bool | None = None,
+        draft_bytes: int = 0,
     ) -> tuple[OffloadPlan, bool]:
-        """The load plan on memory read now, and whether the loaded model must end first."""
+        """The load plan on memory read now, and whether the loaded model must end first.
 
-        def plan_on(machine: MachineInfo) -> OffloadPlan:
+        ``draft_bytes``: a draft model loaded beside it, in the same host and with the same
+        GPU layers: counted in RAM, or on the GPU where the plan puts layers there.
+        """
+
+        def plan_for(machine: MachineInfo, on_gpu: bool) -> OffloadPlan:
             return preflight(
                 shape,
-                machine,
+                with_reserved(machine, draft_bytes, on_gpu=on_gpu),
                 n_ctx,
                 choice=choice,
                 override=gpu_layers,
@@ -229,6 +243,15 @@ class Hearth:
                 flash_attn=flash_attn,
             )
 
+        def plan_on(machine: MachineInfo) -> OffloadPlan:
+            plan = plan_for(machine, on_gpu=False)
+            if draft_bytes and plan.n_gpu_layers:
+                plan = plan_for(machine, on_gpu=True)
+            if not draft_bytes:
+                return plan
+            counted = f"A draft model of {format_gb(draft_bytes)} is counted beside it."
+            return replace(plan, reason=f"{plan.reason} {counted}")
+
         machine = self.machine()
         now = self.read_memory(machine)
         held_ram, held_vram = process_memory(self.engine.host_pid)
@@ -236,6 +259,18 @@ class Hearth:
             return plan_on(now), False
         freed = self.read_memory(machine, add_ram=held_ram, add_vram=held_vram)
         return plan_with_switch(plan_on, now, freed)
+
+
+def _draft_bytes(path: str | None, n_ctx: int, kv_type: str) -> int:
+    """The memory a draft model takes at ``n_ctx`` (0 if its file cannot be read: the
+    host then says the draft could not be loaded, and loads the model without it)."""
+    if not path:
+        return 0
+    try:
+        _header, shape = _model_header(Path(path))
+    except (GGUFError, OSError):
+        return 0
+    return place(shape, n_ctx, 0, kv_type, flash_attn=True).cpu_bytes
 
 
 def _settle_bare_model_names(database: Database, paths: HearthPaths, keys: ModelKeys) -> None:

@@ -39,6 +39,23 @@ def refresh_memory(machine: MachineInfo, *, add_ram: int = 0, add_vram: int = 0)
     return replace(machine, available_ram=available, gpus=tuple(gpus))
 
 
+def with_reserved(machine: MachineInfo, n_bytes: int, *, on_gpu: bool) -> MachineInfo:
+    """``machine`` with ``n_bytes`` already spoken for (a draft model loaded beside the
+    model being planned): on its best GPU when ``on_gpu`` (and in RAM too where the two
+    are one memory), else in RAM."""
+    if n_bytes <= 0:
+        return machine
+    best = machine.best_gpu() if on_gpu else None
+    if best is None:
+        return replace(machine, available_ram=max(0, machine.available_ram - n_bytes))
+    gpus = tuple(
+        replace(gpu, free_vram=max(0, gpu.free_vram - n_bytes)) if gpu is best else gpu
+        for gpu in machine.gpus
+    )
+    ram = machine.available_ram - n_bytes if best.unified_memory else machine.available_ram
+    return replace(machine, available_ram=max(0, ram), gpus=gpus)
+
+
 def process_memory(pid: int | None) -> tuple[int, int]:
     """(RAM, NVIDIA VRAM) in bytes that process ``pid`` holds; (0, 0) if it is gone."""
     if pid is None:

@@ -31,19 +31,28 @@ def result() -> BenchResult:
         Pair(
             run(50.0),
             run(49.0),
-            (FirstToken(74, 60, 110.0, 100.0), FirstToken(2000, 1986, 2500.0, 2490.0, decode_ms=2494.0, sample_ms=0.5)),
+            (
+                FirstToken(74, 60, 110.0, 100.0),
+                FirstToken(2000, 1986, 2500.0, 2490.0, decode_ms=2494.0, sample_ms=0.5),
+            ),
             Reference(0.2, 55.0, 40),
         ),
         Pair(
             run(45.0),
             run(46.0),
-            (FirstToken(74, 60, 130.0, 112.0), FirstToken(2000, 1986, 2600.0, 2580.0, decode_ms=2591.0, sample_ms=0.5)),
+            (
+                FirstToken(74, 60, 130.0, 112.0),
+                FirstToken(2000, 1986, 2600.0, 2580.0, decode_ms=2591.0, sample_ms=0.5),
+            ),
             Reference(0.25, 50.0, 40),
         ),
         Pair(
             run(48.0),
             run(47.0),
-            (FirstToken(74, 60, 120.0, 106.0), FirstToken(2000, 1986, 2550.0, 2536.0, decode_ms=2546.5, sample_ms=0.5)),
+            (
+                FirstToken(74, 60, 120.0, 106.0),
+                FirstToken(2000, 1986, 2550.0, 2536.0, decode_ms=2546.5, sample_ms=0.5),
+            ),
             Reference(0.22, 60.0, 40),
         ),
     )

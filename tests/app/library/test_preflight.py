@@ -166,3 +166,29 @@ def test_a_refused_model_loads_on_the_cpu_when_the_user_insists(
         ignore_eos=True,
     )
     assert stats.completion_tokens == 4
+
+
+def test_a_draft_model_is_counted_beside_the_model(hearth: Hearth, tmp_path: Path) -> None:
+    target = write_tiny_llama(tmp_path / "target.gguf")
+    draft = write_tiny_llama(tmp_path / "draft.gguf")
+    shape = ModelShape.from_header(read_gguf_header(target))
+    laptop = machine(LAPTOP)
+    alone = preflight(shape, laptop, 2048, choice=None, flash_attn=True).estimate.cpu_bytes
+    # Room for the model with its headroom, and for half of its draft (the same size).
+    tight = replace(laptop, available_ram=with_headroom(alone) + alone // 2)
+    use_recorded_machine(hearth, tight)
+    model = hearth.resolve_model(str(target))
+    settings = hearth.model_settings.get(hearth.model_key(target))
+    settings.context_length = 2048
+    settings.speculative, settings.draft_model = "lookup", None
+    hearth.model_settings.save(settings)
+    assert hearth.load_request(model, LoadChoice.CHECK).flash_attn  # fits without a draft
+
+    settings.speculative, settings.draft_model = "draft", str(draft)
+    hearth.model_settings.save(settings)
+    with pytest.raises(ModelDoesNotFit):
+        hearth.load_request(model, LoadChoice.CHECK)
+    use_recorded_machine(hearth, laptop)
+    request = hearth.load_request(model, LoadChoice.CHECK)
+    assert request.draft_model_path == str(draft)
+    assert f"A draft model of {format_gb(alone)} is counted beside it." in request.offload_reason
