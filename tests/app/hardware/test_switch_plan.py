@@ -60,11 +60,13 @@ def test_a_model_that_only_fits_without_the_old_one_ends_it_first(machines, shap
 
 
 def test_free_memory_is_read_afresh(machines):
-    machine = machines[LINUX_4090]
-    before = refresh_memory(machine).available_ram
-    block = b"\x01" * (512 * 1024 * 1024)  # half a GiB this process now holds, resident
-    during = refresh_memory(machine).available_ram
-    del block
-    assert before - during > 256 * 1024 * 1024
-    assert abs(refresh_memory(machine).available_ram - psutil.virtual_memory().available) < GIB
-    assert refresh_memory(machine, add_ram=GIB).available_ram > during
+    # A figure recorded long ago (the machine as probed at start-up): the plan must not
+    # use it. (Whether the kernel's own figure drops as this process allocates depends
+    # on the machine: on this test VM, memory touched for the first time comes from
+    # pages the kernel had not counted as free, so that is not asserted.)
+    recorded = replace(machines[LINUX_4090], available_ram=1)
+    live = psutil.virtual_memory().available
+    fresh = refresh_memory(recorded).available_ram
+    assert fresh > GIB and abs(fresh - live) < GIB
+    freed = refresh_memory(recorded, add_ram=GIB).available_ram
+    assert abs(freed - fresh - GIB) < GIB // 4  # what the old model holds counts as free
