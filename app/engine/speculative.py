@@ -30,9 +30,9 @@ DEFAULT_MODE = OFF
 # Said when the loaded model rounds a batch otherwise than one token
 # (app.engine.exact_drafts): greedy replies then go without drafts.
 INEXACT_NOTE = (
-    "This model computes a batch of tokens with other kernels than one token on this"
-    " machine, and rounds slightly differently: replies at temperature 0 are made"
-    " without drafts, so that drafts never change them."
+    "Speculative decoding: on this machine the model computes a batch of guessed tokens"
+    " with slightly different rounding than one token, so replies at temperature 0 are"
+    " made without guesses and stay exactly as they would be without speculation."
 )
 
 
