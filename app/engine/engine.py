@@ -18,10 +18,12 @@ from dataclasses import replace
 from typing import Any
 
 from app.engine.errors import EngineCrashed, EngineError, LoadCancelled, ModelLoadError
+from app.engine.exact_memo import ExactBatchesMemo
 from app.engine.process import EngineProcess, OnPrompt, OnText, OnToolCall
 from app.engine.protocol import GenerationStats, LoadRequest, ModelInfo, SamplingParams
 from app.engine.remote import RemoteSession
 from app.engine.request import Request, RequestState
+from app.engine.speculative import flash_attention_for
 
 # What holds the loaded model: a host process here, or a session with a remote server.
 ModelHost = EngineProcess | RemoteSession
@@ -40,6 +42,7 @@ class Engine:
         # The load and the reply in flight (or last begun): every cancel goes through them.
         self._load_ticket: Request | None = None
         self._reply_ticket: Request | None = None
+        self._exact_batches = ExactBatchesMemo()
 
     @property
     def info(self) -> ModelInfo | None:
@@ -83,6 +86,7 @@ class Engine:
             switch_note = "The previous model stayed loaded until this one was ready."
         else:
             switch_note = ""
+        request = self._exact_batches.recall(request)
         try:
             try:
                 candidate, info = self._start(request, on_progress, ticket)
@@ -94,13 +98,16 @@ class Engine:
                 request = replace(
                     request,
                     n_gpu_layers=0,
-                    flash_attn=False,
+                    # Kept for drafts: without it the CPU rounds a batch otherwise.
+                    flash_attn=flash_attention_for(request.speculative) or False,
                     offload_reason=f"On the CPU: loading on the GPU failed ({error})",
+                    exact_batches=None,
                 )
                 candidate, info = self._start(request, on_progress, ticket)
         except BaseException:
             ticket.advance(RequestState.FAILED)
             raise
+        self._exact_batches.remember(request, info)
         info = replace(info, offload_reason=request.offload_reason, switch_note=switch_note)
         candidate.info = info
         with self._lock:

@@ -226,9 +226,13 @@ class ModelHost:
                 llama_cpp, replace(request, model_path=path), lambda _f: None
             ),
         )
-        exact_drafts = drafter is None or batch_matches_single_tokens(llm)
-        if not exact_drafts:
-            speculative_note = INEXACT_NOTE
+        exact_batches = None
+        if drafter is not None:
+            exact_batches = request.exact_batches
+            if exact_batches is None:
+                exact_batches = batch_matches_single_tokens(llm)
+            if not exact_batches:
+                speculative_note = INEXACT_NOTE
         info = ModelInfo(
             model_path=request.model_path,
             name=header.name,
@@ -250,8 +254,9 @@ class ModelHost:
             supports_effort=prompts.supports_effort,
             speculative=speculative,
             speculative_note=speculative_note,
+            exact_batches=exact_batches,
         )
-        return cls(llm, prompts, info, drafter, exact_drafts)
+        return cls(llm, prompts, info, drafter, exact_batches is not False)
 
     def _drafter_for(self, sampling: SamplingParams) -> Any:
         """The drafter for a reply: none for a greedy one where drafts could change it."""

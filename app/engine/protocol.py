@@ -65,6 +65,9 @@ class LoadRequest:
     # draft_model_path, loaded beside the model in the same host).
     speculative: str = "off"
     draft_model_path: str | None = None
+    # Whether this load computes a batch exactly as one token, when an earlier load of
+    # the same file, loaded the same way, found out (None: the host checks).
+    exact_batches: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class ModelInfo:
     # user when the one asked for could not be used (a draft of another vocabulary).
     speculative: str = "off"
     speculative_note: str = ""
+    # What the host's check found (app.engine.exact_drafts); None when it did not check.
+    exact_batches: bool | None = None
 
 
 # Keys of GenerateRequest.options that are not template variables.
