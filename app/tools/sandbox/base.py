@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -22,6 +23,27 @@ class Confinement(ABC):
     def run(self, code: str, scratch: Path, limits: SandboxLimits) -> SandboxRun:
         """Runs code with ``scratch`` (an existing folder) as its working and only
         writable folder."""
+
+
+class ProbedConfinement(Confinement):
+    """A confinement found available by trying it once (then remembered), whose code
+    runs in ``python`` (Hearth's own interpreter by default, so the packages installed
+    beside Hearth, such as matplotlib, are importable)."""
+
+    def __init__(self, python: str | None = None) -> None:
+        self._python = python or sys.executable
+        self._probe: tuple[bool, str] | None = None
+        self._lock = threading.Lock()
+
+    def available(self) -> tuple[bool, str]:
+        with self._lock:
+            if self._probe is None:
+                self._probe = self._check()
+            return self._probe
+
+    @abstractmethod
+    def _check(self) -> tuple[bool, str]:
+        """Tries the confinement: (True, what it is) or (False, why not)."""
 
 
 class Unconfined(Confinement):

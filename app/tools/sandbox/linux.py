@@ -15,11 +15,10 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
-from app.tools.sandbox.base import Confinement, frozen_problem
+from app.tools.sandbox.base import ProbedConfinement, frozen_problem
 from app.tools.sandbox.limits import SandboxLimits, SandboxRun
 from app.tools.sandbox.prelude import PRELUDE
 from app.tools.sandbox.process import run_bounded
@@ -31,25 +30,15 @@ _PROBE_SECONDS = 20.0
 _INSIDE_ID = 1000  # the id inside when Hearth runs as root: never 0 inside
 
 
-class LinuxConfinement(Confinement):
-    """python: the interpreter the code runs in (Hearth's own by default, so the
-    packages installed beside Hearth, such as matplotlib, are importable). seccomp:
-    load the seccomp filter where it can be had (switched off only to test the other
-    layers alone)."""
+class LinuxConfinement(ProbedConfinement):
+    """seccomp: load the seccomp filter where it can be had (switched off only to test
+    the other layers alone)."""
 
     name = "Linux namespaces"
 
     def __init__(self, python: str | None = None, *, seccomp: bool = True) -> None:
-        self._python = python or sys.executable
+        super().__init__(python)
         self._seccomp = seccomp
-        self._probe: tuple[bool, str] | None = None
-        self._lock = threading.Lock()
-
-    def available(self) -> tuple[bool, str]:
-        with self._lock:
-            if self._probe is None:
-                self._probe = self._check()
-            return self._probe
 
     def _check(self) -> tuple[bool, str]:
         if not sys.platform.startswith("linux"):

@@ -19,10 +19,9 @@ import json
 import os
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from app.tools.sandbox.base import Confinement, frozen_problem
+from app.tools.sandbox.base import ProbedConfinement, frozen_problem
 from app.tools.sandbox.limits import SandboxLimits, SandboxRun
 from app.tools.sandbox.prelude import PRELUDE
 from app.tools.sandbox.process import run_bounded
@@ -50,19 +49,8 @@ PROFILE = """
 """
 
 
-class MacConfinement(Confinement):
+class MacConfinement(ProbedConfinement):
     name = "macOS sandbox profile"
-
-    def __init__(self, python: str | None = None) -> None:
-        self._python = python or sys.executable
-        self._probe: tuple[bool, str] | None = None
-        self._lock = threading.Lock()
-
-    def available(self) -> tuple[bool, str]:
-        with self._lock:
-            if self._probe is None:
-                self._probe = self._check()
-            return self._probe
 
     def _check(self) -> tuple[bool, str]:
         if sys.platform != "darwin":

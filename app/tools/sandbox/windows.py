@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from app.tools.sandbox.base import Confinement, frozen_problem
+from app.tools.sandbox.base import ProbedConfinement, frozen_problem
 from app.tools.sandbox.limits import SandboxLimits, SandboxRun
 from app.tools.sandbox.prelude import PRELUDE
 from app.tools.sandbox.process import run_bounded
@@ -24,19 +23,8 @@ SETUP_FAILED = 125
 CREATE_NO_WINDOW = 0x08000000
 
 
-class WindowsConfinement(Confinement):
+class WindowsConfinement(ProbedConfinement):
     name = "Windows job object and restricted token"
-
-    def __init__(self, python: str | None = None) -> None:
-        self._python = python or sys.executable
-        self._probe: tuple[bool, str] | None = None
-        self._lock = threading.Lock()
-
-    def available(self) -> tuple[bool, str]:
-        with self._lock:
-            if self._probe is None:
-                self._probe = self._check()
-            return self._probe
 
     def _check(self) -> tuple[bool, str]:
         if sys.platform != "win32":
