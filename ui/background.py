@@ -14,12 +14,16 @@ In the spirit of superqt's ``create_worker`` / ``GeneratorWorker``:
 - Each job is a :class:`Worker` with an abort flag. :meth:`Worker.abort` stops a
   generator before its next item and drops every callback still to come but
   ``on_finished`` (a plain function runs to its end; its result is dropped).
-- Each worker emits ``started / yielded / returned / errored / finished`` on its own
-  small signal carrier (a ``QObject`` created on the GUI thread), connected queued to
-  the runner, which lives on the GUI thread and calls the callbacks there.
+- Each worker posts ``started / yielded / returned / errored / finished`` to the
+  process's one mailbox (a ``QObject`` made on the GUI thread and kept until the process
+  ends), which delivers them queued, on the GUI thread, to the runner that asked, if it
+  still exists; the runner calls the callbacks there. No thread ever emits on, or lets
+  go of the last reference to, a Qt object that another thread may delete: a signal
+  object per job, released on whichever thread dropped it last, was deleted on worker
+  threads, and the suite crashed in the garbage collector now and then.
 - :meth:`BackgroundRunner.relay` turns a callback-style source on a thread the core
-  owns (the download queue's listeners) into calls on the GUI thread, over the same
-  kind of carrier.
+  owns (the download queue's listeners) into calls on the GUI thread, through the same
+  mailbox.
 
 The engine's own worker thread (:mod:`ui.engine_worker`) is the engine's runner, not a
 second way: it owns the engine's request queue and stays with it.
@@ -39,12 +43,14 @@ import itertools
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -63,32 +69,61 @@ def error_text(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-class _Carrier(QObject):
-    """What one worker (or relay) emits from its thread; the runner receives it queued.
+# What a worker (or a relay) posts: the kind of event.
+_STARTED, _YIELDED, _RETURNED, _ERRORED, _FINISHED, _RELAYED = range(6)
 
-    Parentless and owned by Python, so it lives as long as the thread emitting on it
-    holds it: emitting never reaches a deleted object, and a runner that is gone has
-    simply disconnected.
-    """
 
-    started = Signal(int)
-    yielded = Signal(int, object)
-    returned = Signal(int, object)
-    errored = Signal(int, object)
-    finished = Signal(int)
+class _Mailbox(QObject):
+    """Where every worker thread posts; delivers on the GUI thread to live runners."""
+
+    posted = Signal(int, int, int, object)  # runner key, job (or relay) id, event, payload
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runners: weakref.WeakValueDictionary[int, BackgroundRunner] = (
+            weakref.WeakValueDictionary()
+        )
+        self._keys = itertools.count(1)
+        self.posted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def register(self, runner: BackgroundRunner) -> int:
+        key = next(self._keys)
+        self._runners[key] = runner
+        return key
+
+    @Slot(int, int, int, object)
+    def _deliver(self, runner_key: int, job_id: int, event: int, payload: object) -> None:
+        runner = self._runners.get(runner_key)
+        if runner is not None and shiboken6.isValid(runner):
+            runner._receive(job_id, event, payload)
+
+
+_mailbox: _Mailbox | None = None
+
+
+def _the_mailbox() -> _Mailbox:
+    """The process's mailbox, made on first use by a runner (on the GUI thread)."""
+    global _mailbox
+    if _mailbox is None:
+        _mailbox = _Mailbox()
+        app = QCoreApplication.instance()
+        if app is not None and _mailbox.thread() is not app.thread():
+            _mailbox.moveToThread(app.thread())
+    return _mailbox
+
+
+Post = Callable[[int, object], None]
 
 
 class Worker:
-    """One job on a :class:`BackgroundRunner`: its abort flag and its signal carrier."""
+    """One job on a :class:`BackgroundRunner`: its abort flag and where it posts."""
 
-    def __init__(
-        self, worker_id: int, job: Job, carrier: _Carrier, *, must_finish: bool = False
-    ) -> None:
+    def __init__(self, worker_id: int, job: Job, post: Post, *, must_finish: bool = False) -> None:
         self.id = worker_id
         # A write that must reach disk: abort_all lets it run (only its callbacks go).
         self.must_finish = must_finish
         self._job = job
-        self._carrier = carrier
+        self._post = post  # (event, payload) to the mailbox, for this job
         self._abort = threading.Event()
         self._ended = threading.Event()
 
@@ -106,12 +141,11 @@ class Worker:
         self._abort.set()
 
     def execute(self) -> None:
-        """On the worker thread: run the job and emit what it produced."""
-        carrier = self._carrier
+        """On the worker thread: run the job and post what it produced."""
         try:
             if self.aborted:
                 return
-            self._emit(carrier.started, self.id)
+            self._emit(_STARTED)
             try:
                 result = self._job()
                 if inspect.isgenerator(result):
@@ -119,13 +153,13 @@ class Worker:
             except Exception as error:  # handed to the GUI thread, which says what it means
                 log.info("background job %d failed", self.id, exc_info=error)
                 if not self.aborted:
-                    self._emit(carrier.errored, self.id, error)
+                    self._emit(_ERRORED, error)
                 return
             if not self.aborted:
-                self._emit(carrier.returned, self.id, result)
+                self._emit(_RETURNED, result)
         finally:
             self._ended.set()
-            self._emit(carrier.finished, self.id)
+            self._emit(_FINISHED)
 
     def _drain(self, generator: Generator[Any, Any, Any]) -> Any:
         """Every item of a generator job, stopping between items once aborted."""
@@ -139,20 +173,18 @@ class Worker:
                 except StopIteration as stop:
                     return stop.value
                 if not self.aborted:
-                    self._emit(self._carrier.yielded, self.id, item)
+                    self._emit(_YIELDED, item)
         finally:
             generator.close()
 
-    @staticmethod
-    def _emit(signal: Any, *args: object) -> None:
+    def _emit(self, event: int, payload: object = None) -> None:
         with contextlib.suppress(RuntimeError):  # the app is being torn down
-            signal.emit(*args)
+            self._post(event, payload)
 
 
 @dataclass
 class _Callbacks:
     worker: Worker
-    carrier: _Carrier
     on_started: OnStarted | None
     on_done: OnDone | None
     on_error: OnError | None
@@ -241,7 +273,10 @@ class BackgroundRunner(QObject):
         self._lanes = _Lanes(max_threads, name)
         self._ids = itertools.count(1)
         self._jobs: dict[int, _Callbacks] = {}
-        self._relays: dict[int, tuple[_Carrier, OnYield]] = {}
+        self._relays: dict[int, OnYield] = {}
+        mailbox = _the_mailbox()
+        self._key = mailbox.register(self)
+        self._posted = mailbox.posted
 
     # -- asking ---------------------------------------------------------------------------
     def run(
@@ -262,16 +297,9 @@ class BackgroundRunner(QObject):
         """
         self._check_thread()
         worker_id = next(self._ids)
-        carrier = _Carrier()
-        queued = Qt.ConnectionType.QueuedConnection
-        carrier.started.connect(self._started, queued)
-        carrier.yielded.connect(self._yielded, queued)
-        carrier.returned.connect(self._returned, queued)
-        carrier.errored.connect(self._errored, queued)
-        carrier.finished.connect(self._finished, queued)
-        worker = Worker(worker_id, job, carrier, must_finish=must_finish)
+        worker = Worker(worker_id, job, self._poster(worker_id), must_finish=must_finish)
         self._jobs[worker_id] = _Callbacks(
-            worker, carrier, on_started, on_done, on_error, on_yield, on_finished
+            worker, on_started, on_done, on_error, on_yield, on_finished
         )
         self._lanes.submit(worker)
         return worker
@@ -284,15 +312,24 @@ class BackgroundRunner(QObject):
         """
         self._check_thread()
         relay_id = next(self._ids)
-        carrier = _Carrier()
-        carrier.yielded.connect(self._relayed, Qt.ConnectionType.QueuedConnection)
-        self._relays[relay_id] = (carrier, on_item)
+        self._relays[relay_id] = on_item
+        post = self._poster(relay_id)
 
         def send(item: object) -> None:
             with contextlib.suppress(RuntimeError):
-                carrier.yielded.emit(relay_id, item)
+                post(_RELAYED, item)
 
         return send
+
+    def _poster(self, job_id: int) -> Post:
+        """What a thread calls to post ``(event, payload)`` for ``job_id`` to this runner."""
+        emit = self._posted.emit
+        key = self._key
+
+        def post(event: int, payload: object) -> None:
+            emit(key, job_id, event, payload)
+
+        return post
 
     # -- closing ----------------------------------------------------------------------------
     @property
@@ -323,46 +360,34 @@ class BackgroundRunner(QObject):
         return self._lanes.wait(timeout_s, aborted_too=aborted_too)
 
     # -- delivery, on the GUI thread ---------------------------------------------------------
-    @Slot(int)
-    def _started(self, worker_id: int) -> None:
-        entry = self._jobs.get(worker_id)
-        if entry and entry.on_started and not entry.worker.aborted:
-            entry.on_started()
-
-    @Slot(int, object)
-    def _yielded(self, worker_id: int, item: object) -> None:
-        entry = self._jobs.get(worker_id)
-        if entry and entry.on_yield and not entry.worker.aborted:
-            entry.on_yield(item)
-
-    @Slot(int, object)
-    def _returned(self, worker_id: int, result: object) -> None:
-        entry = self._jobs.get(worker_id)
-        if entry and entry.on_done and not entry.worker.aborted:
-            entry.on_done(result)
-
-    @Slot(int, object)
-    def _errored(self, worker_id: int, error: object) -> None:
-        entry = self._jobs.get(worker_id)
-        if entry is None or entry.worker.aborted:
-            return
-        assert isinstance(error, Exception)
-        if entry.on_error:
-            entry.on_error(error)
+    def _receive(self, job_id: int, event: int, payload: object) -> None:
+        """Called by the mailbox, on the GUI thread."""
+        if event == _RELAYED:
+            on_item = self._relays.get(job_id)
+            if on_item is not None:
+                on_item(payload)
+        elif event == _FINISHED:
+            entry = self._jobs.pop(job_id, None)
+            if entry and entry.on_finished:
+                entry.on_finished()
         else:
-            log.warning("background job failed: %s", error_text(error), exc_info=error)
+            entry = self._jobs.get(job_id)
+            if entry is not None and not entry.worker.aborted:
+                self._deliver(entry, event, payload)
 
-    @Slot(int)
-    def _finished(self, worker_id: int) -> None:
-        entry = self._jobs.pop(worker_id, None)
-        if entry and entry.on_finished:
-            entry.on_finished()
-
-    @Slot(int, object)
-    def _relayed(self, relay_id: int, item: object) -> None:
-        entry = self._relays.get(relay_id)
-        if entry is not None:
-            entry[1](item)
+    def _deliver(self, entry: _Callbacks, event: int, payload: object) -> None:
+        if event == _STARTED and entry.on_started:
+            entry.on_started()
+        elif event == _YIELDED and entry.on_yield:
+            entry.on_yield(payload)
+        elif event == _RETURNED and entry.on_done:
+            entry.on_done(payload)
+        elif event == _ERRORED:
+            assert isinstance(payload, Exception)
+            if entry.on_error:
+                entry.on_error(payload)
+            else:
+                log.warning("background job failed: %s", error_text(payload), exc_info=payload)
 
     def _check_thread(self) -> None:
         if QThread.currentThread() is not self.thread():

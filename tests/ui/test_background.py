@@ -6,11 +6,12 @@ order of what happens is decided by the test, never by timing.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -268,3 +269,27 @@ def test_a_job_that_must_finish_still_runs_after_abort_all(qtbot, runner):
 
     assert runner.wait(WAIT_S)
     assert written == ["saved"]
+
+
+def qt_objects() -> int:
+    return sum(isinstance(thing, QObject) for thing in gc.get_objects())
+
+
+def test_jobs_and_relays_make_no_qt_object_a_worker_thread_could_release(qtbot, runner):
+    # A Qt object a worker thread held could be released, and so deleted, on that thread
+    # while the GUI thread still had its queued signals to deliver: jobs and relays post
+    # through the process's one mailbox instead, and make no Qt object of their own.
+    runner.run(lambda: None)  # the mailbox exists from the runner's first job on
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_S * 1000)
+    gc.collect()
+    before = qt_objects()
+    gate = threading.Event()
+    got: list[object] = []
+    for index in range(10):
+        runner.run(lambda index=index: (gate.wait(WAIT_S), index)[1], on_done=got.append)
+    send = runner.relay(got.append)
+    assert qt_objects() == before
+    threading.Thread(target=send, args=("relayed",)).start()
+    gate.set()
+    qtbot.waitUntil(lambda: len(got) == 11, timeout=WAIT_S * 1000)
+    assert sorted(map(str, got)) == sorted([*map(str, range(10)), "relayed"])
