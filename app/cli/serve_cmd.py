@@ -126,15 +126,17 @@ def run(args: argparse.Namespace) -> int:
         if load_model(hearth, wanted, status) is None:
             return 1
         runner = ServerRunner(LocalBackend(hearth, config), config)
-        try:
-            url = runner.start()
-        except ServerConfigError as problem:
-            return error(one_line(str(problem)))
-        status(f"Serving at {url}  (OpenAI: {url}/chat/completions, Anthropic: {url}/messages)")
-        if config.allow_jit_loading:
-            status("Requests may name any local model; it is loaded in its turn.")
-        status("Press Ctrl+C to stop.")
+        # Ctrl+C may come as soon as the server answers, before the wait below has begun:
+        # from the start on it stops the server (whose thread would keep the process up).
         with contextlib.suppress(KeyboardInterrupt):
+            try:
+                url = runner.start()
+            except ServerConfigError as problem:
+                return error(one_line(str(problem)))
+            status(f"Serving at {url}  (OpenAI: {url}/chat/completions, Anthropic: {url}/messages)")
+            if config.allow_jit_loading:
+                status("Requests may name any local model; it is loaded in its turn.")
+            status("Press Ctrl+C to stop.")
             runner.wait()
         try:
             status("Stopping...")

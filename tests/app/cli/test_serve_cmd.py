@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 
 def _serve(home: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
@@ -52,6 +54,7 @@ def test_serve_answers_until_ctrl_c(hearth_home: Path):
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()  # reaped, its pipes closed: nothing left for later tests
     assert child.returncode == 0, err
     assert "Stopping" in err and "Traceback" not in err
 
@@ -61,3 +64,27 @@ def test_serving_beyond_loopback_without_a_key_is_refused_before_loading(hearth_
     _out, err = child.communicate(timeout=60)
     assert child.returncode == 1
     assert "API key is required" in err and "Loading" not in err
+
+
+def test_ctrl_c_before_the_wait_has_begun_still_stops_the_server(
+    hearth_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from app.cli import serve_cmd
+    from app.cli.main import main as cli_main
+
+    said: list[str] = []
+
+    def status(text: str) -> None:
+        said.append(text)
+        if text.startswith("Press Ctrl+C"):  # Ctrl+C as the last line is printed
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve_cmd, "status", status)
+    try:
+        code = cli_main(["serve", "--port", "0"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl+C escaped the command with the server still running")
+    assert code == 0 and said[-1] == "Stopping..."
+    url = next(line for line in said if line.startswith("Serving at")).split()[2]
+    with pytest.raises(OSError):  # the port is closed
+        urllib.request.urlopen(f"{url}/models", timeout=5)

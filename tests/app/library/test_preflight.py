@@ -123,11 +123,14 @@ def hearth(hearth_home: Path) -> Iterator[Hearth]:
 
 
 def engine_children() -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process().children(recursive=True)
-        if "multiprocessing" in " ".join(child.cmdline()) and child.is_running()
-    ]
+    return [child for child in psutil.Process().children(recursive=True) if _is_engine(child)]
+
+
+def _is_engine(child: psutil.Process) -> bool:
+    try:
+        return "multiprocessing" in " ".join(child.cmdline()) and child.is_running()
+    except psutil.Error:  # ended meanwhile, or a zombie another test left unreaped
+        return False
 
 
 def test_hearth_refuses_before_any_engine_starts(hearth: Hearth, huge_model: Path) -> None:
