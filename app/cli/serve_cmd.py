@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,9 +129,8 @@ def run(args: argparse.Namespace) -> int:
         if load_model(hearth, wanted, status) is None:
             return 1
         runner = ServerRunner(LocalBackend(hearth, config), config)
-        # Ctrl+C may come as soon as the server answers, before the wait below has begun:
-        # from the start on it stops the server (whose thread would keep the process up).
-        with contextlib.suppress(KeyboardInterrupt):
+        stop_asked = threading.Event()
+        with _ctrl_c_asks_to_stop(stop_asked):
             try:
                 url = runner.start()
             except ServerConfigError as problem:
@@ -137,15 +139,33 @@ def run(args: argparse.Namespace) -> int:
             if config.allow_jit_loading:
                 status("Requests may name any local model; it is loaded in its turn.")
             status("Press Ctrl+C to stop.")
-            runner.wait()
-        try:
-            status("Stopping...")
-            runner.stop()
-        except KeyboardInterrupt:  # a second Ctrl+C: leave without waiting
-            return 130
+            runner.wait(stop_asked)
+            try:
+                status("Stopping...")
+                runner.stop()
+            except KeyboardInterrupt:  # a second Ctrl+C: leave without waiting
+                return 130
         return 0
     finally:
         hearth.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_asks_to_stop(stop_asked: threading.Event) -> Iterator[None]:
+    """While serving, the first Ctrl+C only sets ``stop_asked``: an interrupt raised
+    wherever the main thread happened to be could escape the command with the server
+    and the engine hosts still up (seen once: the process never ended). A second one
+    raises as usual."""
+
+    def ask(_signum: int, _frame: object) -> None:
+        stop_asked.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, ask)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _last_model(path: str | None) -> str | None:

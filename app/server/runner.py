@@ -115,11 +115,14 @@ class ServerRunner:
         self._server = self._thread = None
         return True
 
-    def wait(self) -> None:
-        """Blocks until the server stops (the command line's foreground)."""
+    def wait(self, stop_asked: threading.Event | None = None) -> None:
+        """Blocks until the server stops, or ``stop_asked`` is set (the command line's
+        foreground; it then calls :meth:`stop`)."""
         thread = self._thread
         while thread is not None and thread.is_alive():
-            thread.join(0.5)
+            if stop_asked is not None and stop_asked.is_set():
+                return
+            thread.join(0.2)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -67,7 +67,7 @@ def test_serving_beyond_loopback_without_a_key_is_refused_before_loading(hearth_
 
 
 def test_ctrl_c_before_the_wait_has_begun_still_stops_the_server(
-    hearth_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    hearth_home: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from app.cli import serve_cmd
     from app.cli.main import main as cli_main
@@ -77,7 +77,7 @@ def test_ctrl_c_before_the_wait_has_begun_still_stops_the_server(
     def status(text: str) -> None:
         said.append(text)
         if text.startswith("Press Ctrl+C"):  # Ctrl+C as the last line is printed
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(serve_cmd, "status", status)
     try:
@@ -85,6 +85,7 @@ def test_ctrl_c_before_the_wait_has_begun_still_stops_the_server(
     except KeyboardInterrupt:
         pytest.fail("Ctrl+C escaped the command with the server still running")
     assert code == 0 and said[-1] == "Stopping..."
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
     url = next(line for line in said if line.startswith("Serving at")).split()[2]
     with pytest.raises(OSError):  # the port is closed
         urllib.request.urlopen(f"{url}/models", timeout=5)
