@@ -20,6 +20,10 @@ from app.server.config import ServerConfig
 from app.server.errors import ApiError
 
 ANTHROPIC_PATHS = ("/v1/messages",)
+# A refused request's body is read and dropped up to this many bytes before the answer:
+# a client still sending it would otherwise meet a reset connection (the server closing
+# with its data unread) instead of the refusal. Past this, the reset is the answer.
+DRAIN_LIMIT = 16 * 1024 * 1024
 
 
 class Guard:
@@ -44,6 +48,9 @@ class Guard:
                 self._check_key(headers)
             self._check_length(headers)
         except ApiError as error:
+            length = headers.get("content-length", "")
+            if not length.isdigit() or int(length) <= DRAIN_LIMIT:
+                await _drain(receive, DRAIN_LIMIT)
             await error_response(error, scope["path"])(scope, receive, send)
             return
         await self.app(scope, self._limited(receive), send)
@@ -101,10 +108,24 @@ class Guard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    if message.get("more_body", False):
+                        await _drain(receive, DRAIN_LIMIT)
                     raise too_large(limit)
             return message
 
         return limited
+
+
+async def _drain(receive: Receive, limit: int) -> None:
+    """Reads what is left of the request body, up to ``limit`` bytes, and drops it."""
+    drained = 0
+    while drained <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def too_large(limit: int) -> ApiError:

@@ -105,6 +105,22 @@ def test_an_oversize_body_is_refused(locked: Served):
     assert status == 413
 
 
+def test_a_client_still_sending_a_refused_body_reads_the_refusal(locked: Served):
+    # Megabytes more than the socket buffers hold: the server reads them and drops them
+    # before it answers, or the client would meet a reset connection mid-send.
+    auth = {"Authorization": f"Bearer {KEY}"}
+    wrong = {"Authorization": "Bearer wrong"}
+    huge = json.dumps(
+        {"model": STARTER_NAME, "messages": [{"role": "user", "content": "x" * 4_000_000}]}
+    ).encode()
+    refusals = [(auth, 413, "request_too_large"), (wrong, 401, "invalid_api_key")]
+    for headers, expected, code in refusals:
+        status, response = raw_request(
+            locked.port, http_post("/v1/chat/completions", huge, headers=headers)
+        )
+        assert status == expected and _error(response)["code"] == code
+
+
 def test_browser_origins_are_refused_unless_listed(locked: Served):
     auth = {"Authorization": f"Bearer {KEY}"}
     foreign = {**auth, "Origin": "https://attacker.example"}
